@@ -1,0 +1,1 @@
+// EarshotAccounting module

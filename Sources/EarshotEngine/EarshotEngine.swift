@@ -1,0 +1,1 @@
+// EarshotEngine module

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `earshot` command: a wake-word engine for Linux.
+@main
+struct Earshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "earshot",
+        abstract: "Wake-word detection for Linux: live, in batch, and on microcontrollers.",
+        subcommands: [])
+}
