@@ -130,6 +130,7 @@ public final class AudioFileReader {
         for line in log where Self.isAnomaly(line) {
             warnings.append("header: \(line)")
         }
+        if let riffWarning = Self.riffSizeMismatch(log) { warnings.append("header: \(riffWarning)") }
     }
 
     deinit {
@@ -286,6 +287,18 @@ public final class AudioFileReader {
             return String(decoding: bytes, as: UTF8.self)
         }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+    }
+
+    /// A RIFF chunk size that disagrees with the file length (libsndfile only flags sizes that are too large).
+    private static func riffSizeMismatch(_ log: [String]) -> String? {
+        func value(_ key: String) -> Int? {
+            guard let line = log.first(where: { $0.hasPrefix(key + " : ") }) else { return nil }
+            let rest = line.dropFirst(key.count + 3)
+            if rest.contains("should be") { return nil }
+            return Int(rest.prefix(while: \.isNumber))
+        }
+        guard let length = value("Length"), let riff = value("RIFF"), riff + 8 != length else { return nil }
+        return "RIFF size \(riff) does not match the file length \(length) (should be \(length - 8))"
     }
 
     /// Log lines that report a problem rather than describe the header.
