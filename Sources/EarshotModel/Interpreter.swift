@@ -65,8 +65,8 @@ public final class Interpreter {
     let plan: ArenaPlan
     private let arena: UnsafeMutableRawPointer
     private let pool = ConstPool()
-    private let kernels: UnsafeMutablePointer<Kernel>
-    private let kernelCount: Int
+    fileprivate let kernels: UnsafeMutablePointer<Kernel>
+    fileprivate let kernelCount: Int
     private let inputPointer: UnsafeMutablePointer<Int8>
     private let outputPointer: UnsafeMutablePointer<Int8>
     private let inputCount: Int
@@ -152,14 +152,30 @@ public final class Interpreter {
         for i in 0..<kernelCount { kernels[i].run() }
     }
 
-    /// Runs `iterations` invokes on the current input and returns the mean microseconds per invoke
-    /// (monotonic clock). For benchmarks; allocates nothing while timing.
+    /// Runs `iterations` invokes on the current input and returns the mean microseconds per invoke,
+    /// measured as this thread's CPU time (robust on a shared machine). Allocates nothing while timing.
     public func benchmark(iterations: Int) -> Double {
         let n = max(iterations, 1)
-        let t0 = monotonicNanoseconds()
+        let t0 = threadCPUNanoseconds()
         for _ in 0..<n { invoke() }
-        let t1 = monotonicNanoseconds()
+        let t1 = threadCPUNanoseconds()
         return Double(t1 - t0) / 1000.0 / Double(n)
+    }
+}
+
+extension Interpreter {
+    /// Mean microseconds (thread CPU time) spent in each operator over `iterations` invokes.
+    public func profile(iterations: Int) -> [Double] {
+        let n = max(iterations, 1)
+        var total = [Double](repeating: 0, count: kernelCount)
+        for _ in 0..<n {
+            for i in 0..<kernelCount {
+                let t0 = threadCPUNanoseconds()
+                kernels[i].run()
+                total[i] += Double(threadCPUNanoseconds() - t0)
+            }
+        }
+        return total.map { $0 / 1000 / Double(n) }
     }
 }
 
@@ -172,5 +188,11 @@ import Darwin
 func monotonicNanoseconds() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
