@@ -79,19 +79,7 @@ struct Conv2DKernel {
                     } else {
                         gather(b, oy, ox)
                     }
-                    var oc = 0
-                    while oc + 4 <= outC {
-                        let (s0, s1, s2, s3) = dot16x4SIMD(col, weights + oc * pd, pd)
-                        acc[oc] = s0 &+ bias[oc]
-                        acc[oc + 1] = s1 &+ bias[oc + 1]
-                        acc[oc + 2] = s2 &+ bias[oc + 2]
-                        acc[oc + 3] = s3 &+ bias[oc + 3]
-                        oc += 4
-                    }
-                    while oc < outC {
-                        acc[oc] = dot16SIMD(col, weights + oc * pd, pd) &+ bias[oc]
-                        oc += 1
-                    }
+                    gemv16(col, weights, pd, outC, bias, acc)
                     requant.run(acc, out, channel: 0, count: outC, outputOffset: outputOffset, lo: actMin, hi: actMax)
                     out += outC
                 }

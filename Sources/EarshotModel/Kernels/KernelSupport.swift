@@ -91,7 +91,9 @@ func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
 }
 
 /// Four dot products of `a` with four rows of `b` (row stride `n`), n a multiple of 8.
-@inline(__always)
+/// Kept out of line: inlined into a large caller, LLVM turns the vector loads into element inserts
+/// and loses the pmaddwd pattern.
+@inline(never)
 func dot16x4SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> (Int32, Int32, Int32, Int32) {
     var s0 = SIMD4<Int32>(), s1 = SIMD4<Int32>(), s2 = SIMD4<Int32>(), s3 = SIMD4<Int32>()
     let b1 = b + n, b2 = b + 2 * n, b3 = b + 3 * n
@@ -108,7 +110,7 @@ func dot16x4SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int)
 }
 
 /// One dot product, n a multiple of 8.
-@inline(__always)
+@inline(never)
 func dot16SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> Int32 {
     var s = SIMD4<Int32>()
     var k = 0
@@ -154,5 +156,23 @@ struct RequantTable {
             v = v > hi ? hi : v
             out[c] = Int8(truncatingIfNeeded: v)
         }
+    }
+}
+
+/// out[r] = bias[r] + Σ_k x[k]·w[r·n + k] for every row r; n a multiple of 8. Kept out of line
+/// with a single accumulator: that shape compiles to clean pmaddwd loops.
+@inline(never)
+func gemv16(_ x: UnsafePointer<Int16>, _ w: UnsafePointer<Int16>, _ n: Int, _ rows: Int,
+            _ bias: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int32>) {
+    var wr = w
+    for r in 0..<rows {
+        var s = SIMD4<Int32>()
+        var k = 0
+        while k < n {
+            s &+= madd(load8(x + k), load8(wr + k))
+            k += 8
+        }
+        out[r] = s.wrappedSum() &+ bias[r]
+        wr += n
     }
 }
