@@ -39,9 +39,9 @@ struct AllocationTests {
         #expect(n >= 1)
     }
 
-    @Test(arguments: [("mini_dscnn", 2000), ("fc_logistic", 5000), ("maxpool_same_s1", 3000),
-                      ("logistic_only", 3000), ("flatten_fc_softmax", 3000), ("dw_dm3_same_s2_relu6", 2000),
-                      ("mlperf-tiny-kws-ds-cnn-int8", 100)])
+    @Test(arguments: [("mini_dscnn", 5000), ("fc_logistic", 5000), ("maxpool_same_s1", 5000),
+                      ("logistic_only", 5000), ("flatten_fc_softmax", 5000), ("dw_dm3_same_s2_relu6", 5000),
+                      ("conv_dilated_same", 3000), ("mlperf-tiny-kws-ds-cnn-int8", 2000)])
     func invokeAllocatesNothing(_ name: String, _ invokes: Int) throws {
         let interp = try Interpreter(model: TFLiteModel(bytes: Fixtures.bytes(name + ".tflite")))
         let input = interp.inputBuffer

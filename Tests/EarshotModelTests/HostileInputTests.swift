@@ -89,13 +89,12 @@ func loadAndRun(_ bytes: [UInt8], run: Bool = true) -> String? {
     @Test func randomMutationsOfMLPerfModelLoadAndRunOrAreRefused() throws {
         let original = try Fixtures.bytes(Fixtures.mlperf + ".tflite")
         let model = try TFLiteModel(bytes: original)
-        // Bytes of constant tensor data: mutating only those cannot change the graph, so such
-        // models are loaded and checked but run only now and then (a debug-build run is slow).
+        // Bytes of constant tensor data: a third of the mutations avoid them to hit the structure.
         var isData = [Bool](repeating: false, count: original.count)
         for t in model.tensors { if let r = t.data { for i in r { isData[i] = true } } }
         var rng = SplitMix64(state: 7)
         var refused = 0, structural = 0
-        for k in 0..<2000 {
+        for _ in 0..<3000 {
             var bytes = original
             var touchesStructure = false
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
@@ -108,9 +107,9 @@ func loadAndRun(_ bytes: [UInt8], run: Bool = true) -> String? {
                 bytes[i] = UInt8.random(in: 0...255, using: &rng)
             }
             if touchesStructure { structural += 1 }
-            if loadAndRun(bytes, run: touchesStructure || k % 100 == 0) != nil { refused += 1 }
+            if loadAndRun(bytes) != nil { refused += 1 }
         }
-        #expect(structural > 600)
+        #expect(structural > 900)
         #expect(refused > 0)
     }
 

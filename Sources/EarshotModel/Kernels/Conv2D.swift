@@ -65,6 +65,7 @@ struct Conv2DKernel {
             && g.outH == g.inH && g.outW == g.inW
     }
 
+   
     func run() {
         let g = self.g
         let depth = self.depth, pd = paddedDepth, outC = g.outC
@@ -89,6 +90,7 @@ struct Conv2DKernel {
 
     /// Fills the im2col row for one output pixel.
     @inline(__always)
+   
     private func gather(_ b: Int, _ oy: Int, _ ox: Int) {
         let g = self.g
         let inC = g.inC

@@ -46,6 +46,7 @@ struct DepthwiseConv2DKernel {
         acc = bind.scratch.assumingMemoryBound(to: Int32.self)
     }
 
+   
     func run() {
         if simd { runSIMD(); return }
         let g = self.g
@@ -86,6 +87,7 @@ struct DepthwiseConv2DKernel {
 
     /// Depth multiplier 1, depth a multiple of 8: eight channels at a time with Int16 products
     /// (|w·(x − zp)| ≤ 128·255 < 2^15, so exact) accumulated in Int32 lanes held in registers.
+   
     private func runSIMD() {
         let g = self.g
         let C = g.outC
