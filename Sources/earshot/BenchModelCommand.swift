@@ -23,10 +23,11 @@ struct BenchModelCommand: ParsableCommand {
 
     func run() throws {
         let interp: Interpreter
-        do {
-            interp = try Interpreter(model: try TFLiteModel(path: model))
+        do throws(ModelError) {
+            let m = try TFLiteModel(path: model)
+            do { interp = try Interpreter(model: m) } catch { throw ModelError("\(model): \(error.description)") }
         } catch {
-            FileHandle.standardError.write(Data("earshot: \(model): \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("earshot: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
         var rng = SystemRandomNumberGenerator()

@@ -21,11 +21,15 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let summary: ModelSummary
-        do {
-            let m = try TFLiteModel(path: model)
-            summary = ModelSummary(interpreter: try Interpreter(model: m))
+        do throws(ModelError) {
+            let m = try TFLiteModel(path: model)   // its errors already start with the path
+            do {
+                summary = ModelSummary(interpreter: try Interpreter(model: m))
+            } catch {
+                throw ModelError("\(model): \(error.description)")
+            }
         } catch {
-            FileHandle.standardError.write(Data("earshot: \(model): \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("earshot: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
         switch format {
@@ -39,17 +43,22 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// Converter tensor names can run to hundreds of characters; the text view keeps their end.
+    static func short(_ name: String) -> String {
+        name.count <= 60 ? name : "…" + name.suffix(59)
+    }
+
     static func text(_ s: ModelSummary, path: String) -> String {
         var out = "model \(path)\n"
         for t in s.inputs { out += "input  \(t.name): \(t.text)\n" }
         for t in s.outputs { out += "output \(t.name): \(t.text)\n" }
         out += "operators:\n"
         for op in s.ops {
-            out += "  \(op.index) \(op.name) \(op.options)".trimmingCharacters(in: .whitespaces) + "\n"
+            out += op.options.isEmpty ? "  \(op.index) \(op.name)\n" : "  \(op.index) \(op.name) \(op.options)\n"
             for t in op.inputs {
-                out += "      in  \(t.isConstant ? "const " : "")\(t.text)  \(t.name)\n"
+                out += "      in  \(t.isConstant ? "const " : "")\(t.text)  \(short(t.name))\n"
             }
-            for t in op.outputs { out += "      out \(t.text)  \(t.name)\n" }
+            for t in op.outputs { out += "      out \(t.text)  \(short(t.name))\n" }
             if op.macs > 0 || op.parameterBytes > 0 {
                 out += "      MACs \(op.macs), parameters \(op.parameterBytes) bytes\n"
             }

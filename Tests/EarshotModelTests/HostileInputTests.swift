@@ -55,7 +55,7 @@ func loadAndRun(_ bytes: [UInt8], run: Bool = true) -> String? {
             _ = try TFLiteModel(path: "/nonexistent/model.tflite")
             Issue.record("loaded a missing file")
         } catch {
-            #expect(error.description.hasPrefix("/nonexistent/model.tflite: cannot open"))
+            #expect(error.description == "/nonexistent/model.tflite: cannot open (No such file or directory)")
         }
     }
 
