@@ -90,37 +90,6 @@ func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self)
 }
 
-/// Four dot products of `a` with four rows of `b` (row stride `n`), n a multiple of 8.
-/// Kept out of line: inlined into a large caller, LLVM turns the vector loads into element inserts
-/// and loses the pmaddwd pattern.
-@inline(never)
-func dot16x4SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> (Int32, Int32, Int32, Int32) {
-    var s0 = SIMD4<Int32>(), s1 = SIMD4<Int32>(), s2 = SIMD4<Int32>(), s3 = SIMD4<Int32>()
-    let b1 = b + n, b2 = b + 2 * n, b3 = b + 3 * n
-    var k = 0
-    while k < n {
-        let x = load8(a + k)
-        s0 &+= madd(x, load8(b + k))
-        s1 &+= madd(x, load8(b1 + k))
-        s2 &+= madd(x, load8(b2 + k))
-        s3 &+= madd(x, load8(b3 + k))
-        k += 8
-    }
-    return (s0.wrappedSum(), s1.wrappedSum(), s2.wrappedSum(), s3.wrappedSum())
-}
-
-/// One dot product, n a multiple of 8.
-@inline(never)
-func dot16SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> Int32 {
-    var s = SIMD4<Int32>()
-    var k = 0
-    while k < n {
-        s &+= madd(load8(a + k), load8(b + k))
-        k += 8
-    }
-    return s.wrappedSum()
-}
-
 /// Per-channel requantization constants, split at init so the per-output work has no selects:
 /// TFLite's MultiplyByQuantizedMultiplier(x, m, shift) = RDPOT(SRDHM(x << left, m), right).
 struct RequantTable {
