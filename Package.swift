@@ -38,7 +38,9 @@ let package = Package(
         // 3. features: streaming MFCC with FFTW.
         .target(name: "EarshotFeatures", dependencies: ["CFFTW"]),
         // 4. model: TFLite flatbuffer reader, int8 kernels, arena planner, interpreter.
-        .target(name: "EarshotModel"),
+        // Built optimized even in debug: its SIMD kernels are ~100× slower unoptimized, which
+        // would make every test that runs a model crawl.
+        .target(name: "EarshotModel", swiftSettings: [.unsafeFlags(["-O"])]),
         // 5. detector: posterior smoothing, thresholds, refractory hold-off.
         .target(name: "EarshotDetector"),
         // 6. events: detection records, output formats, labels and scoring metrics.
@@ -64,7 +66,9 @@ let package = Package(
         .testTarget(name: "EarshotRingTests", dependencies: ["EarshotRing"]),
         .testTarget(name: "EarshotFeaturesTests", dependencies: ["EarshotFeatures", "EarshotCapture"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EarshotModelTests", dependencies: ["EarshotModel"],
+        .testTarget(name: "EarshotModelTests",
+                    dependencies: ["EarshotModel",
+                                   .product(name: "MallocInterposerSwift", package: "malloc-interposer")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EarshotDetectorTests", dependencies: ["EarshotDetector", "EarshotEvents"]),
         .testTarget(name: "EarshotAccountingTests", dependencies: ["EarshotAccounting"]),

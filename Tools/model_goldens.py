@@ -101,6 +101,9 @@ def models():
     yield "maxpool_valid_s2", (9, 7, 3), seq((9, 7, 3), [L.Conv2D(3, 1), L.MaxPooling2D(2, strides=2, padding="valid")]), {}
     yield "fc_bias_relu", (20,), seq((20,), [L.Dense(10, activation="relu")]), {}
     yield "fc_nobias", (16,), seq((16,), [L.Dense(7, use_bias=False)]), {}
+    yield "fc_wide", (64,), seq((64,), [L.Dense(96, activation="relu")]), {}
+    yield "fc_wide_pertensor", (64,), seq((64,), [L.Dense(96)]), {"per_channel": False}
+    yield "conv_pointwise_64", (8, 5, 64), seq((8, 5, 64), [L.Conv2D(64, 1, activation="relu")]), {}
     yield "flatten_fc_softmax", (4, 3, 2), seq((4, 3, 2), [L.Flatten(), L.Dense(6), L.Softmax()]), {}
     yield "fc_logistic", (12,), seq((12,), [L.Dense(5, activation="sigmoid")]), {}
     yield "softmax_only", (10,), seq((10,), [L.Softmax()]), {"scale": 3.0}
@@ -128,6 +131,13 @@ def main():
         inputs = make_inputs((1,) + shape, 6, extra)
         ind, outd, outs = reference(tfl, inputs)
         write(name, tfl, inputs, outs, manifest)
+    # A model with an operator the runtime refuses (ADD), for the refusal test.
+    inp = tf.keras.Input(shape=(4, 4, 2), batch_size=1)
+    a = L.Conv2D(2, 1)(inp)
+    b = L.Conv2D(2, 1)(inp)
+    m = tf.keras.Model(inp, L.Add()([a, b]))
+    with open(os.path.join(OUT, "unsupported_add.tflite"), "wb") as f:
+        f.write(convert(m, (4, 4, 2)))
     # The MLPerf Tiny keyword-spotting DS-CNN.
     with open(MLPERF, "rb") as f:
         tfl = f.read()

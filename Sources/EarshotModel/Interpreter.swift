@@ -2,8 +2,13 @@
 public struct ModelError: Error, CustomStringConvertible, Sendable {
     /// Human-readable reason, naming the offending part of the model.
     public var description: String
-    /// Creates an error with the given reason.
-    public init(_ description: String) { self.description = description }
+    /// Creates an error with the given reason (control characters, e.g. from names in a hostile
+    /// file, become "?" so that the reason stays one line).
+    public init(_ description: String) {
+        self.description = String(String.UnicodeScalarView(description.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
+        }))
+    }
 }
 
 /// Quantization of one tensor (per-tensor view used by the engine).
@@ -65,8 +70,8 @@ public final class Interpreter {
     let plan: ArenaPlan
     private let arena: UnsafeMutableRawPointer
     private let pool = ConstPool()
-    private let kernels: UnsafeMutablePointer<Kernel>
-    private let kernelCount: Int
+    fileprivate let kernels: UnsafeMutablePointer<Kernel>
+    fileprivate let kernelCount: Int
     private let inputPointer: UnsafeMutablePointer<Int8>
     private let outputPointer: UnsafeMutablePointer<Int8>
     private let inputCount: Int
@@ -81,29 +86,30 @@ public final class Interpreter {
         let inT = model.tensors[model.inputs[0]], outT = model.tensors[model.outputs[0]]
         input = TensorInfo(inT)
         output = TensorInfo(outT)
-        plan = ArenaPlanner.plan(model)
-        arenaBytes = plan.size
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.size, 16), alignment: 64)
+        let plan = ArenaPlanner.plan(model)
+        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.size, 16), alignment: 64)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.size, 16))
+        // Everything that can fail happens before the last stored property is set, so a refusal
+        // frees the arena here and deinit never sees a half-built interpreter.
+        var list: [Kernel] = []
+        do {
+            for op in model.ops {
+                list.append(try Self.makeKernel(model: model, op: op, arena: arena, plan: plan, pool: pool))
+            }
+        } catch {
+            arena.deallocate()
+            throw error
+        }
+        self.plan = plan
+        self.arena = arena
+        arenaBytes = plan.size
         inputPointer = (arena + (plan.offsets[inT.index] ?? 0)).assumingMemoryBound(to: Int8.self)
         outputPointer = (arena + (plan.offsets[outT.index] ?? 0)).assumingMemoryBound(to: Int8.self)
         inputCount = inT.elementCount
         outputCount = outT.elementCount
-        kernelCount = model.ops.count
-        kernels = UnsafeMutablePointer<Kernel>.allocate(capacity: max(kernelCount, 1))
-        var built = 0
-        do {
-            for op in model.ops {
-                let k = try Self.makeKernel(model: model, op: op, arena: arena, plan: plan, pool: pool)
-                (kernels + built).initialize(to: k)
-                built += 1
-            }
-        } catch {
-            kernels.deinitialize(count: built)
-            kernels.deallocate()
-            arena.deallocate()
-            throw error
-        }
+        kernelCount = list.count
+        kernels = UnsafeMutablePointer<Kernel>.allocate(capacity: max(list.count, 1))
+        kernels.initialize(from: list, count: list.count)
     }
 
     deinit {
@@ -152,14 +158,30 @@ public final class Interpreter {
         for i in 0..<kernelCount { kernels[i].run() }
     }
 
-    /// Runs `iterations` invokes on the current input and returns the mean microseconds per invoke
-    /// (monotonic clock). For benchmarks; allocates nothing while timing.
+    /// Runs `iterations` invokes on the current input and returns the mean microseconds per invoke,
+    /// measured as this thread's CPU time (robust on a shared machine). Allocates nothing while timing.
     public func benchmark(iterations: Int) -> Double {
         let n = max(iterations, 1)
-        let t0 = monotonicNanoseconds()
+        let t0 = threadCPUNanoseconds()
         for _ in 0..<n { invoke() }
-        let t1 = monotonicNanoseconds()
+        let t1 = threadCPUNanoseconds()
         return Double(t1 - t0) / 1000.0 / Double(n)
+    }
+}
+
+extension Interpreter {
+    /// Mean microseconds (thread CPU time) spent in each operator over `iterations` invokes.
+    public func profile(iterations: Int) -> [Double] {
+        let n = max(iterations, 1)
+        var total = [Double](repeating: 0, count: kernelCount)
+        for _ in 0..<n {
+            for i in 0..<kernelCount {
+                let t0 = threadCPUNanoseconds()
+                kernels[i].run()
+                total[i] += Double(threadCPUNanoseconds() - t0)
+            }
+        }
+        return total.map { $0 / 1000 / Double(n) }
     }
 }
 
@@ -172,5 +194,11 @@ import Darwin
 func monotonicNanoseconds() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }

@@ -113,15 +113,13 @@ public final class TFLiteModel: @unchecked Sendable {
         outputs = parsed.outputs
     }
 
-    /// Reads and validates a model file.
+    /// Reads and validates a model file; errors start with the path ("PATH: reason").
     public convenience init(path: String) throws(ModelError) {
-        let bytes: [UInt8]
         do {
-            bytes = try readFile(path)
+            try self.init(bytes: try readFile(path))
         } catch {
-            throw error
+            throw ModelError("\(path): \(error.description)")
         }
-        try self.init(bytes: bytes)
     }
 
     deinit { storage.deallocate() }
@@ -153,7 +151,7 @@ public final class TFLiteModel: @unchecked Sendable {
 /// Reads a whole file with the C library.
 func readFile(_ path: String) throws(ModelError) -> [UInt8] {
     guard let f = fopen(path, "rb") else {
-        throw ModelError("\(path): cannot open (\(String(cString: strerror(errno))))")
+        throw ModelError("cannot open (\(String(cString: strerror(errno))))")
     }
     defer { fclose(f) }
     var out = [UInt8]()
@@ -162,10 +160,10 @@ func readFile(_ path: String) throws(ModelError) -> [UInt8] {
         let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65536, f) }
         if n > 0 { out.append(contentsOf: chunk[0..<n]) }
         if n < 65536 {
-            if ferror(f) != 0 { throw ModelError("\(path): read error") }
+            if ferror(f) != 0 { throw ModelError("read error") }
             break
         }
-        if out.count > 256 << 20 { throw ModelError("\(path): larger than 256 MB") }
+        if out.count > 256 << 20 { throw ModelError("larger than 256 MB") }
     }
     return out
 }

@@ -21,6 +21,7 @@ struct AveragePool2DKernel {
         sum = bind.scratch.assumingMemoryBound(to: Int32.self)
     }
 
+   
     func run() {
         let g = self.g
         let C = g.inC

@@ -13,9 +13,12 @@ struct Conv2DKernel {
     let col: UnsafeMutablePointer<Int16>
     let weights: UnsafePointer<Int16>
     let bias: UnsafePointer<Int32>
-    let mult: UnsafePointer<Int32>
-    let shift: UnsafePointer<Int32>
+    let requant: RequantTable
+    /// Int32 accumulators of one output pixel (scratch, after the im2col row).
+    let acc: UnsafeMutablePointer<Int32>
     let depth: Int
+    /// `depth` rounded up to a multiple of 8 (weights and im2col row are zero-padded to it).
+    let paddedDepth: Int
     let inputZeroPoint: Int16
     let outputOffset: Int32
     let actMin: Int32
@@ -23,7 +26,8 @@ struct Conv2DKernel {
     let pointwise: Bool
 
     /// Scratch bytes: one im2col row.
-    static func scratchBytes(_ g: ConvGeometry) -> Int { g.kH * g.kW * g.inC * 2 }
+    static func scratchBytes(_ g: ConvGeometry) -> Int { colBytes(g) + g.outC * 4 }
+    static func colBytes(_ g: ConvGeometry) -> Int { (g.kH * g.kW * g.inC + 7) / 8 * 8 * 2 }
 
     init(model: TFLiteModel, op: OpDef, g: ConvGeometry, act: FusedActivation, bind: OpBinding,
          pool: ConstPool) throws(ModelError) {
@@ -31,6 +35,7 @@ struct Conv2DKernel {
         let outT = model.tensors[op.outputs[0]]
         self.g = g
         depth = g.kH * g.kW * g.inC
+        paddedDepth = (depth + 7) / 8 * 8
         let w8 = model.constantArray(fT, as: Int8.self)
         var b32 = op.inputs.count > 2 && op.inputs[2] >= 0
             ? model.constantArray(model.tensors[op.inputs[2]], as: Int32.self)
@@ -41,23 +46,30 @@ struct Conv2DKernel {
             for k in 0..<depth { s &+= Int32(w8[oc * depth + k]) }
             b32[oc] &+= inOffset &* s
         }
-        weights = UnsafePointer(pool.store(w8.map { Int16($0) }))
+        var w16 = [Int16](repeating: 0, count: g.outC * paddedDepth)
+        for oc in 0..<g.outC {
+            for k in 0..<depth { w16[oc * paddedDepth + k] = Int16(w8[oc * depth + k]) }
+        }
+        weights = UnsafePointer(pool.store(w16))
         bias = UnsafePointer(pool.store(b32))
         let (m, s) = try perChannelMultipliers(input: inT, filter: fT, output: outT, channels: g.outC, op: op)
-        mult = UnsafePointer(pool.store(m)); shift = UnsafePointer(pool.store(s))
+        requant = RequantTable(mult: m, shift: s, pool: pool)
         inputZeroPoint = Int16(inT.zeroPoint)
         outputOffset = outT.zeroPoint
         (actMin, actMax) = Quantization.activationRange(act, scale: outT.scale, zeroPoint: outT.zeroPoint)
         input = UnsafePointer(bind.input.assumingMemoryBound(to: Int8.self))
         output = bind.output.assumingMemoryBound(to: Int8.self)
         col = bind.scratch.assumingMemoryBound(to: Int16.self)
+        acc = (bind.scratch + Self.colBytes(g)).assumingMemoryBound(to: Int32.self)
         pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
             && g.outH == g.inH && g.outW == g.inW
     }
 
+   
     func run() {
         let g = self.g
-        let depth = self.depth, outC = g.outC
+        let depth = self.depth, pd = paddedDepth, outC = g.outC
+        for k in depth..<pd { col[k] = 0 }
         var out = output
         for b in 0..<g.batches {
             for oy in 0..<g.outH {
@@ -68,20 +80,8 @@ struct Conv2DKernel {
                     } else {
                         gather(b, oy, ox)
                     }
-                    var oc = 0
-                    while oc + 4 <= outC {
-                        let (s0, s1, s2, s3) = dot16x4(col, weights + oc * depth, depth)
-                        out[oc] = requantize(s0 &+ bias[oc], mult[oc], shift[oc], outputOffset, actMin, actMax)
-                        out[oc + 1] = requantize(s1 &+ bias[oc + 1], mult[oc + 1], shift[oc + 1], outputOffset, actMin, actMax)
-                        out[oc + 2] = requantize(s2 &+ bias[oc + 2], mult[oc + 2], shift[oc + 2], outputOffset, actMin, actMax)
-                        out[oc + 3] = requantize(s3 &+ bias[oc + 3], mult[oc + 3], shift[oc + 3], outputOffset, actMin, actMax)
-                        oc += 4
-                    }
-                    while oc < outC {
-                        let acc = dot16(col, weights + oc * depth, depth) &+ bias[oc]
-                        out[oc] = requantize(acc, mult[oc], shift[oc], outputOffset, actMin, actMax)
-                        oc += 1
-                    }
+                    gemv16(col, weights, pd, outC, bias, acc)
+                    requant.run(acc, out, channel: 0, count: outC, outputOffset: outputOffset, lo: actMin, hi: actMax)
                     out += outC
                 }
             }
@@ -90,6 +90,7 @@ struct Conv2DKernel {
 
     /// Fills the im2col row for one output pixel.
     @inline(__always)
+   
     private func gather(_ b: Int, _ oy: Int, _ ox: Int) {
         let g = self.g
         let inC = g.inC

@@ -61,6 +61,7 @@ struct FullyConnectedKernel {
         return Int8(truncatingIfNeeded: v)
     }
 
+   
     func run() {
         let n = g.inDepth, outD = g.outDepth
         var src = input, out = output

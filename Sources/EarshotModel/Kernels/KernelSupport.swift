@@ -76,3 +76,72 @@ func requantize(_ acc: Int32, _ mult: Int32, _ shift: Int32, _ outOffset: Int32,
     v = v > hi ? hi : v
     return Int8(truncatingIfNeeded: v)
 }
+
+/// Σ pairs of x·y products into 4 Int32 lanes; this exact shape compiles to one pmaddwd (SSE2) /
+/// smull+smlal pairs (NEON). Products of two Int16 never overflow Int32.
+@inline(__always)
+func madd(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
+    SIMD4<Int32>(truncatingIfNeeded: x.evenHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.evenHalf)
+        &+ SIMD4<Int32>(truncatingIfNeeded: x.oddHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.oddHalf)
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self)
+}
+
+/// Per-channel requantization constants, split at init so the per-output work has no selects:
+/// TFLite's MultiplyByQuantizedMultiplier(x, m, shift) = RDPOT(SRDHM(x << left, m), right).
+struct RequantTable {
+    let mult: UnsafePointer<Int32>
+    let left: UnsafePointer<Int32>
+    let right: UnsafePointer<Int32>
+    /// (1 << right) − 1.
+    let mask: UnsafePointer<Int32>
+
+    init(mult m: [Int32], shift s: [Int32], pool: ConstPool) {
+        mult = UnsafePointer(pool.store(m))
+        left = UnsafePointer(pool.store(s.map { $0 > 0 ? $0 : 0 }))
+        right = UnsafePointer(pool.store(s.map { $0 > 0 ? 0 : -$0 }))
+        mask = UnsafePointer(pool.store(s.map { (Int32(1) &<< ($0 > 0 ? 0 : -$0)) &- 1 }))
+    }
+
+    /// Requantizes `count` accumulators (channels starting at `channel`) to int8 with the output
+    /// offset and activation clamp. Multipliers are never Int32.min (they are < 2^31), so
+    /// SRDHM's saturation case cannot occur and is left out; the result is identical.
+    @inline(__always)
+    func run(_ acc: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int8>, channel: Int, count: Int,
+             outputOffset: Int32, lo: Int32, hi: Int32) {
+        let m = mult + channel, l = left + channel, r = right + channel, k = mask + channel
+        for c in 0..<count {
+            let ab = Int64(acc[c] &<< l[c]) &* Int64(m[c])
+            let nudged = ab &+ (ab >= 0 ? (1 << 30) : (1 - (1 << 30)))
+            // Division by 2^31 truncating toward zero.
+            let x = Int32(truncatingIfNeeded: (nudged &+ ((nudged >> 63) & 0x7FFF_FFFF)) >> 31)
+            let e = r[c], mk = k[c]
+            let threshold = (mk >> 1) &+ ((x >> 31) & 1)
+            var v = (x &>> e) &+ ((x & mk) > threshold ? 1 : 0) &+ outputOffset
+            v = v < lo ? lo : v
+            v = v > hi ? hi : v
+            out[c] = Int8(truncatingIfNeeded: v)
+        }
+    }
+}
+
+/// out[r] = bias[r] + Σ_k x[k]·w[r·n + k] for every row r; n a multiple of 8. Kept out of line
+/// with a single accumulator: that shape compiles to clean pmaddwd loops.
+@inline(never)
+func gemv16(_ x: UnsafePointer<Int16>, _ w: UnsafePointer<Int16>, _ n: Int, _ rows: Int,
+            _ bias: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int32>) {
+    var wr = w
+    for r in 0..<rows {
+        var s = SIMD4<Int32>()
+        var k = 0
+        while k < n {
+            s &+= madd(load8(x + k), load8(wr + k))
+            k += 8
+        }
+        out[r] = s.wrappedSum() &+ bias[r]
+        wr += n
+    }
+}

@@ -38,6 +38,7 @@ struct LogisticKernel {
         return t
     }
 
+   
     func run() {
         for i in 0..<count { output[i] = table[Int(UInt8(bitPattern: input[i]))] }
     }

@@ -17,6 +17,7 @@ struct MaxPool2DKernel {
         output = bind.output.assumingMemoryBound(to: Int8.self)
     }
 
+   
     func run() {
         let g = self.g
         let C = g.inC

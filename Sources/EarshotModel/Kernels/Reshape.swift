@@ -11,6 +11,7 @@ struct ReshapeKernel {
         self.count = count
     }
 
+   
     func run() {
         if UnsafeRawPointer(output) != input { output.copyMemory(from: input, byteCount: count) }
     }

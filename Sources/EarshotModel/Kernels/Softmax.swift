@@ -31,6 +31,7 @@ struct SoftmaxKernel {
         output = bind.output.assumingMemoryBound(to: Int8.self)
     }
 
+   
     func run() {
         var src = input, out = output
         for _ in 0..<rows {
