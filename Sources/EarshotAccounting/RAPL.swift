@@ -102,6 +102,11 @@ public struct RAPLMeter: Sendable {
         return .success(text.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines))
     }
 
+    /// Words for a read failure: "permission denied" for EACCES/EPERM (energy_uj is root-only since Linux 5.10), else strerror.
+    static func reason(errno e: Int32) -> String {
+        e == EACCES || e == EPERM ? "permission denied" : String(cString: strerror(e))
+    }
+
     static func probe(root: String) -> Status {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
@@ -125,8 +130,7 @@ public struct RAPLMeter: Sendable {
             if case .success(let n) = readText(dir + "/name") { name = n } else { name = id }
             switch readText(dir + "/energy_uj") {
             case .failure(let e):
-                let why = e == EACCES || e == EPERM ? "permission denied" : String(cString: strerror(e))
-                return .unavailable("\(dir)/energy_uj: \(why)")
+                return .unavailable("\(dir)/energy_uj: \(reason(errno: e))")
             case .success(let t):
                 guard UInt64(t) != nil else { return .unavailable("\(dir)/energy_uj: not a number: \"\(t.prefix(40))\"") }
             }

@@ -137,7 +137,7 @@ public enum Format {
     }
 }
 
-/// A plain-text table with left-aligned first column and right-aligned others.
+/// A plain-text table: columns whose cells are all numbers are right-aligned, others left-aligned.
 public struct TextTable: Sendable {
     /// Column headers.
     public var header: [String]
@@ -156,12 +156,17 @@ public struct TextTable: Sendable {
         func cell(_ r: [String], _ i: Int) -> String { i < r.count ? r[i] : "" }
         var widths = [Int](repeating: 0, count: columns)
         for r in [header] + rows { for i in 0..<columns { widths[i] = max(widths[i], cell(r, i).count) } }
+        func numeric(_ s: String) -> Bool { s.isEmpty || Double(s) != nil }
+        let right = (0..<columns).map { i in rows.allSatisfy { numeric(cell($0, i)) } }
         func line(_ r: [String]) -> String {
-            (0..<columns).map { i -> String in
+            let cells = (0..<columns).map { i -> String in
                 let c = cell(r, i)
                 let pad = String(repeating: " ", count: widths[i] - c.count)
-                return i == 0 ? c + pad : pad + c
-            }.joined(separator: "  ")
+                return right[i] ? pad + c : c + pad
+            }
+            var text = cells.joined(separator: "  ")
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text
         }
         var out = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)

@@ -191,6 +191,8 @@ public struct FeatureWork: Codable, Sendable, Equatable {
         var edges: [Double] = []
         edges.reserveCapacity(bands + 2)
         for i in 0...(bands + 1) { edges.append(hz(lo + (hi - lo) * Double(i) / Double(bands + 1))) }
+        edges[0] = Double(config.melLowHz)              // exact ends: no round-trip error through the mel scale
+        edges[bands + 1] = Double(config.melHighHz)
         var count = 0
         for b in 0..<bands {
             let lower = edges[b], upper = edges[b + 2]
