@@ -22,6 +22,8 @@ public struct RunAccounting: Codable, Sendable, Equatable {
     public var hops: Int
     /// Detections emitted.
     public var detections: Int
+    /// Delays of detections after labelled keyword ends (batch mode with labels), if any.
+    public var detectionDelay: DelayStatistics?
 
     /// Creates a summary from measured values.
     public init(audioSeconds: Double, wallSeconds: Double, cpuSeconds: Double, processingThreadCPUSeconds: Double? = nil,
@@ -88,6 +90,11 @@ public struct RunAccounting: Codable, Sendable, Equatable {
         }
         rows.append(("mean inference", Format.milliseconds(meanInferenceSeconds)))
         rows.append(("mean features per hop", Format.milliseconds(meanFeatureSecondsPerHop)))
+        if let d = detectionDelay {
+            rows.append(("detection delay after keyword end",
+                         "n=\(d.count) mean " + Format.milliseconds(d.mean) + ", median " + Format.milliseconds(d.median)
+                         + ", p90 " + Format.milliseconds(d.p90) + ", max " + Format.milliseconds(d.max)))
+        }
         return TextTable(header: ["accounting", "value"], rows: rows.map { [$0.0, $0.1] }).render()
     }
 
@@ -98,6 +105,7 @@ public struct RunAccounting: Codable, Sendable, Equatable {
         var energyStatus: String
         var stageSeconds: [String: Double]
         var inferences, hops, detections: Int
+        var detectionDelay: DelayStatistics?
     }
 
     /// Compact JSON with derived figures included (sorted keys).
@@ -108,7 +116,8 @@ public struct RunAccounting: Codable, Sendable, Equatable {
                             cpuSeconds: cpuSeconds, cpuSecondsPerAudioSecond: cpuSecondsPerAudioSecond,
                             shareOfCore: shareOfCore, processingThreadCPUSeconds: processingThreadCPUSeconds,
                             energyJoules: energyJoules, averageWatts: averageWatts, energyStatus: energyStatus,
-                            stageSeconds: stages, inferences: inferences, hops: hops, detections: detections)
+                            stageSeconds: stages, inferences: inferences, hops: hops, detections: detections,
+                            detectionDelay: detectionDelay)
         return Format.json(form)
     }
 }
