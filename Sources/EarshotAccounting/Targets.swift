@@ -101,6 +101,14 @@ public struct TargetCatalog: Codable, Sendable, Equatable {
         return catalog
     }
 
+    /// Reads a catalog from a JSON file.
+    public static func load(path: String) throws(AccountingError) -> TargetCatalog {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AccountingError("\(path): target catalog cannot be read")
+        }
+        return try decode(data, source: path)
+    }
+
     /// The catalog bundled with the module (Sources/EarshotAccounting/Targets.json).
     public static func bundled() throws(AccountingError) -> TargetCatalog {
         guard let url = Bundle.module.url(forResource: "Targets", withExtension: "json") else {

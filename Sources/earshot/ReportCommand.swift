@@ -36,6 +36,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Target catalog JSON to use instead of the bundled Targets.json.")
+    var targets: String?
+
     func validate() throws {
         guard evaluateEveryHops >= 1 else { throw ValidationError("--evaluate-every-hops must be at least 1") }
         guard batteryMah > 0, batteryMah.isFinite else { throw ValidationError("--battery-mah must be positive") }
@@ -43,13 +46,14 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let catalog = try TargetCatalog.bundled()
-        let targets = try target.map { [try catalog.target(named: $0)] } ?? catalog.targets
+        let catalog = try targets.map { path throws(AccountingError) in try TargetCatalog.load(path: path) }
+            ?? TargetCatalog.bundled()
+        let chosen = try target.map { [try catalog.target(named: $0)] } ?? catalog.targets
         let work = try ReportCommand.modelWork(for: model)
         let report = try MCUReport(model: model, work: work, featureConfig: .mlperfTiny,
                                    evaluateEveryHops: evaluateEveryHops,
                                    battery: Battery(milliampHours: batteryMah, volts: batteryVolts),
-                                   targets: targets, referenceMACs: ModelWork.mlperfDSCNN().totalMACs)
+                                   targets: chosen, referenceMACs: ModelWork.mlperfDSCNN().totalMACs)
         switch format {
         case .text: print(report.text(), terminator: "")
         case .json: print(report.json())
@@ -61,13 +65,13 @@ struct ReportCommand: ParsableCommand {
         if model == "mlperf-ds-cnn" { return ModelWork.mlperfDSCNN() }
         let attributes = try? FileManager.default.attributesOfItem(atPath: model)
         guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
-            throw ValidationError("\(model): no such model file (or use `mlperf-ds-cnn`)")
+            throw AccountingError("\(model): no such model file (or use `mlperf-ds-cnn`)")
         }
         do {
             _ = try TFLiteModel(path: model)
         } catch {
-            throw ValidationError("\(model): cannot read the model (\(error.description)); \(size) bytes on disk")
+            throw AccountingError("\(model): cannot read the model (\(error.description)); \(size) bytes on disk")
         }
-        throw ValidationError("\(model): per-op work counts from EarshotModel are not wired yet; use `mlperf-ds-cnn`")
+        throw AccountingError("\(model): per-op work counts from EarshotModel are not wired yet; use `mlperf-ds-cnn`")
     }
 }

@@ -136,3 +136,22 @@ import EarshotFeatures
         #expect(m33.keepsUp == (m33.dutyCycle <= 1))
     }
 }
+
+@Suite struct CatalogFileTests {
+    @Test func loadFromFileAndMissingFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("targets-\(UUID().uuidString).json").path
+        let json = """
+        {"description":"d","referenceModel":"m","targets":[{"id":"x","name":"X","board":"b","clockHz":1e6,
+        "flashBytes":1,"ramBytes":1,"sleepPowerMilliwatts":0,"featureCyclesPerOp":1,"note":"assumption",
+        "assumedCyclesPerMAC":2,"assumedActivePowerMilliwatts":10}]}
+        """
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = try TargetCatalog.load(path: path)
+        #expect(c.targets.map(\.id) == ["x"])
+        #expect(try c.targets[0].cyclesPerMAC(referenceMACs: 5) == 2)
+        do { _ = try TargetCatalog.load(path: path + ".missing"); Issue.record("expected an error") } catch {
+            #expect(error.description.contains(".missing"))
+        }
+    }
+}
