@@ -1,4 +1,11 @@
 import EarshotFeatures
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An error in accounting input (a target file, a sysfs tree, a model summary), naming the thing and the reason.
 public struct AccountingError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -204,14 +211,6 @@ public struct FeatureWork: Codable, Sendable, Equatable {
         return count
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Work rates that follow from a model, a feature configuration and how often the model runs.
 public struct WorkRates: Codable, Sendable, Equatable {
