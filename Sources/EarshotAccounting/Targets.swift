@@ -315,7 +315,7 @@ public struct MCUReport: Codable, Sendable, Equatable {
         var out = workText()
         out += "battery: \(Format.number(battery.milliampHours, 0)) mAh at \(Format.number(battery.volts, 2)) V = \(Format.number(battery.joules, 0)) J\n\n"
         let header = ["target", "cyc/MAC", "active mW", "inference ms", "inference uJ", "features us/hop",
-                      "duty %", "avg mW", "battery h", "min hops/eval", "flash", "RAM"]
+                      "duty %", "active mJ/audio s", "avg mW", "battery h", "min hops/eval", "flash", "RAM"]
         var rows: [[String]] = []
         for e in estimates {
             rows.append([
@@ -326,6 +326,7 @@ public struct MCUReport: Codable, Sendable, Equatable {
                 Format.number(e.inferenceJoules * 1e6, 1),
                 Format.number(e.featureSecondsPerHop * 1e6, 1),
                 e.keepsUp ? Format.number(e.dutyCycle * 100, 2) : "overrun (" + Format.number(e.dutyCycle * 100, 0) + ")",
+                Format.number(e.activeJoulesPerAudioSecond * 1000, 3),
                 e.averagePowerWatts.map { Format.number($0 * 1000, 3) } ?? "-",
                 e.batteryHours.map { Format.number($0, 1) } ?? "-",
                 e.minimumEvaluateEveryHops.map(String.init) ?? "never",
