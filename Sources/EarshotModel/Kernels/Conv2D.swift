@@ -1,0 +1,124 @@
+// CONV_2D, int8 activations, int8 per-channel or per-tensor weights, int32 bias
+// (bit-exact with TFLite's reference_integer_ops::ConvPerChannel).
+//
+// Each output pixel's receptive field is gathered into an Int16 row (im2col; padded taps hold the
+// input zero point so they contribute nothing), then dotted with every output channel's widened
+// weight row. The input offset is folded into the bias: Σ w·(x − zp) = Σ w·x − zp·Σ w, exact in
+// wrapping Int32 arithmetic. 1×1 stride-1 convolutions (pointwise) skip the gather.
+
+struct Conv2DKernel {
+    let g: ConvGeometry
+    let input: UnsafePointer<Int8>
+    let output: UnsafeMutablePointer<Int8>
+    let col: UnsafeMutablePointer<Int16>
+    let weights: UnsafePointer<Int16>
+    let bias: UnsafePointer<Int32>
+    let requant: RequantTable
+    /// Int32 accumulators of one output pixel (scratch, after the im2col row).
+    let acc: UnsafeMutablePointer<Int32>
+    let depth: Int
+    /// `depth` rounded up to a multiple of 8 (weights and im2col row are zero-padded to it).
+    let paddedDepth: Int
+    let inputZeroPoint: Int16
+    let outputOffset: Int32
+    let actMin: Int32
+    let actMax: Int32
+    let pointwise: Bool
+
+    /// Scratch bytes: one im2col row.
+    static func scratchBytes(_ g: ConvGeometry) -> Int { colBytes(g) + g.outC * 4 }
+    static func colBytes(_ g: ConvGeometry) -> Int { (g.kH * g.kW * g.inC + 7) / 8 * 8 * 2 }
+
+    init(model: TFLiteModel, op: OpDef, g: ConvGeometry, act: FusedActivation, bind: OpBinding,
+         pool: ConstPool) throws(ModelError) {
+        let inT = model.tensors[op.inputs[0]], fT = model.tensors[op.inputs[1]]
+        let outT = model.tensors[op.outputs[0]]
+        self.g = g
+        depth = g.kH * g.kW * g.inC
+        paddedDepth = (depth + 7) / 8 * 8
+        let w8 = model.constantArray(fT, as: Int8.self)
+        var b32 = op.inputs.count > 2 && op.inputs[2] >= 0
+            ? model.constantArray(model.tensors[op.inputs[2]], as: Int32.self)
+            : [Int32](repeating: 0, count: g.outC)
+        let inOffset = -inT.zeroPoint
+        for oc in 0..<g.outC {
+            var s: Int32 = 0
+            for k in 0..<depth { s &+= Int32(w8[oc * depth + k]) }
+            b32[oc] &+= inOffset &* s
+        }
+        var w16 = [Int16](repeating: 0, count: g.outC * paddedDepth)
+        for oc in 0..<g.outC {
+            for k in 0..<depth { w16[oc * paddedDepth + k] = Int16(w8[oc * depth + k]) }
+        }
+        weights = UnsafePointer(pool.store(w16))
+        bias = UnsafePointer(pool.store(b32))
+        let (m, s) = try perChannelMultipliers(input: inT, filter: fT, output: outT, channels: g.outC, op: op)
+        requant = RequantTable(mult: m, shift: s, pool: pool)
+        inputZeroPoint = Int16(inT.zeroPoint)
+        outputOffset = outT.zeroPoint
+        (actMin, actMax) = Quantization.activationRange(act, scale: outT.scale, zeroPoint: outT.zeroPoint)
+        input = UnsafePointer(bind.input.assumingMemoryBound(to: Int8.self))
+        output = bind.output.assumingMemoryBound(to: Int8.self)
+        col = bind.scratch.assumingMemoryBound(to: Int16.self)
+        acc = (bind.scratch + Self.colBytes(g)).assumingMemoryBound(to: Int32.self)
+        pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
+            && g.outH == g.inH && g.outW == g.inW
+    }
+
+    func run() {
+        let g = self.g
+        let depth = self.depth, pd = paddedDepth, outC = g.outC
+        for k in depth..<pd { col[k] = 0 }
+        var out = output
+        for b in 0..<g.batches {
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    if pointwise {
+                        let src = input + ((b * g.inH + oy) * g.inW + ox) * g.inC
+                        for k in 0..<depth { col[k] = Int16(src[k]) }
+                    } else {
+                        gather(b, oy, ox)
+                    }
+                    var oc = 0
+                    while oc + 4 <= outC {
+                        let (s0, s1, s2, s3) = dot16x4SIMD(col, weights + oc * pd, pd)
+                        acc[oc] = s0 &+ bias[oc]
+                        acc[oc + 1] = s1 &+ bias[oc + 1]
+                        acc[oc + 2] = s2 &+ bias[oc + 2]
+                        acc[oc + 3] = s3 &+ bias[oc + 3]
+                        oc += 4
+                    }
+                    while oc < outC {
+                        acc[oc] = dot16SIMD(col, weights + oc * pd, pd) &+ bias[oc]
+                        oc += 1
+                    }
+                    requant.run(acc, out, channel: 0, count: outC, outputOffset: outputOffset, lo: actMin, hi: actMax)
+                    out += outC
+                }
+            }
+        }
+    }
+
+    /// Fills the im2col row for one output pixel.
+    @inline(__always)
+    private func gather(_ b: Int, _ oy: Int, _ ox: Int) {
+        let g = self.g
+        let inC = g.inC
+        var dst = col
+        let y0 = oy * g.strideH - g.padH, x0 = ox * g.strideW - g.padW
+        for ky in 0..<g.kH {
+            let iy = y0 + ky * g.dilH
+            let rowInside = iy >= 0 && iy < g.inH
+            for kx in 0..<g.kW {
+                let ix = x0 + kx * g.dilW
+                if rowInside && ix >= 0 && ix < g.inW {
+                    let src = input + ((b * g.inH + iy) * g.inW + ix) * inC
+                    for c in 0..<inC { dst[c] = Int16(src[c]) }
+                } else {
+                    for c in 0..<inC { dst[c] = inputZeroPoint }
+                }
+                dst += inC
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+// Shared pieces of the kernels: constant storage, per-channel requantization setup, dot products.
+
+/// Owns the constant arrays that kernels precompute at init (widened weights, folded biases,
+/// multipliers); freed with the interpreter.
+final class ConstPool {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    /// Copies `values` into a new 64-byte-aligned block.
+    func store<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+        let n = max(values.count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<T>.stride, alignment: 64)
+        blocks.append(raw)
+        let p = raw.bindMemory(to: T.self, capacity: n)
+        values.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { p.initialize(from: s, count: values.count) }
+        }
+        return p
+    }
+
+    deinit { for b in blocks { b.deallocate() } }
+}
+
+/// Where one operator reads and writes inside the arena.
+struct OpBinding {
+    let input: UnsafeMutableRawPointer
+    let output: UnsafeMutableRawPointer
+    let scratch: UnsafeMutableRawPointer
+}
+
+/// Per-channel requantization constants as TFLite's PopulateConvolutionQuantizationParams
+/// computes them: multiplier of (double)input_scale · (double)filter_scale / (double)output_scale.
+func perChannelMultipliers(input: TensorDef, filter: TensorDef, output: TensorDef, channels: Int,
+                           op: OpDef) throws(ModelError) -> (mult: [Int32], shift: [Int32]) {
+    let scales = filter.quant?.scales ?? [1]
+    var mult = [Int32](), shift = [Int32]()
+    mult.reserveCapacity(channels); shift.reserveCapacity(channels)
+    for c in 0..<channels {
+        let fs = scales.count == 1 ? scales[0] : scales[c]
+        let eff = Double(input.scale) * Double(fs) / Double(output.scale)
+        guard let q = Quantization.quantizeMultiplier(eff) else {
+            throw ModelError("\(op.name) (operator \(op.index)): requantization scale \(eff) of channel \(c) is out of range")
+        }
+        mult.append(q.multiplier); shift.append(q.shift)
+    }
+    return (mult, shift)
+}
+
+/// Sum over n of a[i]·b[i] in wrapping Int32 (the loop vectorizes to pmaddwd-style code).
+@inline(__always)
+func dot16(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> Int32 {
+    var acc: Int32 = 0
+    for i in 0..<n { acc &+= Int32(a[i]) &* Int32(b[i]) }
+    return acc
+}
+
+/// Four dot products of one row `a` with four weight rows at stride `n`.
+@inline(__always)
+func dot16x4(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> (Int32, Int32, Int32, Int32) {
+    var s0: Int32 = 0, s1: Int32 = 0, s2: Int32 = 0, s3: Int32 = 0
+    let b1 = b + n, b2 = b + 2 * n, b3 = b + 3 * n
+    for i in 0..<n {
+        let x = Int32(a[i])
+        s0 &+= x &* Int32(b[i])
+        s1 &+= x &* Int32(b1[i])
+        s2 &+= x &* Int32(b2[i])
+        s3 &+= x &* Int32(b3[i])
+    }
+    return (s0, s1, s2, s3)
+}
+
+/// Requantizes one accumulator to int8 with TFLite's arithmetic and clamps to the activation range.
+@inline(__always)
+func requantize(_ acc: Int32, _ mult: Int32, _ shift: Int32, _ outOffset: Int32, _ lo: Int32, _ hi: Int32) -> Int8 {
+    var v = Quantization.multiplyByQuantizedMultiplier(acc, mult, shift) &+ outOffset
+    v = v < lo ? lo : v
+    v = v > hi ? hi : v
+    return Int8(truncatingIfNeeded: v)
+}
+
+/// Σ pairs of x·y products into 4 Int32 lanes; this exact shape compiles to one pmaddwd (SSE2) /
+/// smull+smlal pairs (NEON). Products of two Int16 never overflow Int32.
+@inline(__always)
+func madd(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
+    SIMD4<Int32>(truncatingIfNeeded: x.evenHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.evenHalf)
+        &+ SIMD4<Int32>(truncatingIfNeeded: x.oddHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.oddHalf)
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self)
+}
+
+/// Four dot products of `a` with four rows of `b` (row stride `n`), n a multiple of 8.
+@inline(__always)
+func dot16x4SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> (Int32, Int32, Int32, Int32) {
+    var s0 = SIMD4<Int32>(), s1 = SIMD4<Int32>(), s2 = SIMD4<Int32>(), s3 = SIMD4<Int32>()
+    let b1 = b + n, b2 = b + 2 * n, b3 = b + 3 * n
+    var k = 0
+    while k < n {
+        let x = load8(a + k)
+        s0 &+= madd(x, load8(b + k))
+        s1 &+= madd(x, load8(b1 + k))
+        s2 &+= madd(x, load8(b2 + k))
+        s3 &+= madd(x, load8(b3 + k))
+        k += 8
+    }
+    return (s0.wrappedSum(), s1.wrappedSum(), s2.wrappedSum(), s3.wrappedSum())
+}
+
+/// One dot product, n a multiple of 8.
+@inline(__always)
+func dot16SIMD(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, _ n: Int) -> Int32 {
+    var s = SIMD4<Int32>()
+    var k = 0
+    while k < n {
+        s &+= madd(load8(a + k), load8(b + k))
+        k += 8
+    }
+    return s.wrappedSum()
+}
+
+/// Per-channel requantization constants, split at init so the per-output work has no selects:
+/// TFLite's MultiplyByQuantizedMultiplier(x, m, shift) = RDPOT(SRDHM(x << left, m), right).
+struct RequantTable {
+    let mult: UnsafePointer<Int32>
+    let left: UnsafePointer<Int32>
+    let right: UnsafePointer<Int32>
+    /// (1 << right) − 1.
+    let mask: UnsafePointer<Int32>
+
+    init(mult m: [Int32], shift s: [Int32], pool: ConstPool) {
+        mult = UnsafePointer(pool.store(m))
+        left = UnsafePointer(pool.store(s.map { $0 > 0 ? $0 : 0 }))
+        right = UnsafePointer(pool.store(s.map { $0 > 0 ? 0 : -$0 }))
+        mask = UnsafePointer(pool.store(s.map { (Int32(1) &<< ($0 > 0 ? 0 : -$0)) &- 1 }))
+    }
+
+    /// Requantizes `count` accumulators (channels starting at `channel`) to int8 with the output
+    /// offset and activation clamp. Multipliers are never Int32.min (they are < 2^31), so
+    /// SRDHM's saturation case cannot occur and is left out; the result is identical.
+    @inline(__always)
+    func run(_ acc: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int8>, channel: Int, count: Int,
+             outputOffset: Int32, lo: Int32, hi: Int32) {
+        let m = mult + channel, l = left + channel, r = right + channel, k = mask + channel
+        for c in 0..<count {
+            let ab = Int64(acc[c] &<< l[c]) &* Int64(m[c])
+            let nudged = ab &+ (ab >= 0 ? (1 << 30) : (1 - (1 << 30)))
+            // Division by 2^31 truncating toward zero.
+            let x = Int32(truncatingIfNeeded: (nudged &+ ((nudged >> 63) & 0x7FFF_FFFF)) >> 31)
+            let e = r[c], mk = k[c]
+            let threshold = (mk >> 1) &+ ((x >> 31) & 1)
+            var v = (x &>> e) &+ ((x & mk) > threshold ? 1 : 0) &+ outputOffset
+            v = v < lo ? lo : v
+            v = v > hi ? hi : v
+            out[c] = Int8(truncatingIfNeeded: v)
+        }
+    }
+}
