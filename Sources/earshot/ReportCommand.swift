@@ -67,11 +67,12 @@ struct ReportCommand: ParsableCommand {
         guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
             throw AccountingError("\(model): no such model file (or use `mlperf-ds-cnn`)")
         }
+        let interpreter: Interpreter
         do {
-            _ = try TFLiteModel(path: model)
+            interpreter = try Interpreter(model: try TFLiteModel(path: model))
         } catch {
             throw AccountingError("\(model): cannot read the model (\(error.description)); \(size) bytes on disk")
         }
-        throw AccountingError("\(model): per-op work counts from EarshotModel are not wired yet; use `mlperf-ds-cnn`")
+        return ModelWork(summary: ModelSummary(interpreter: interpreter), fileBytes: size)
     }
 }
