@@ -6,5 +6,5 @@ struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "Wake-word detection for Linux: live, in batch, and on microcontrollers.",
-        subcommands: [FeaturesCommand.self])
+        subcommands: [FeaturesCommand.self, ListenCommand.self, DevicesCommand.self])
 }
