@@ -213,6 +213,7 @@ public final class LiveCapture: @unchecked Sendable {
         finished.enter()
         finished.enter()
         let capture = Thread { [self] in
+            setCurrentThreadName("earshot-capture")
             captureLoop()
             backend.close()
             captureCPUNanos.store(threadCPUNanos(), ordering: .relaxed)
@@ -220,14 +221,13 @@ public final class LiveCapture: @unchecked Sendable {
             wake.signal()
             finished.leave()
         }
-        capture.name = "earshot-capture"
         capture.qualityOfService = .userInteractive
         let processing = Thread { [self] in
+            setCurrentThreadName("earshot-process")
             processingLoop()
             processingCPUNanos.store(threadCPUNanos(), ordering: .relaxed)
             finished.leave()
         }
-        processing.name = "earshot-processing"
         processing.qualityOfService = .userInteractive
         processing.start()
         capture.start()
@@ -519,4 +519,13 @@ func threadCPUNanos() -> Int {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+/// Names the calling thread for tools like top -H (at most 15 bytes are kept). glibc declares
+/// pthread_setname_np only under _GNU_SOURCE, so it is looked up at run time.
+private func setCurrentThreadName(_ name: String) {
+    typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    guard let f = dlsym(nil, "pthread_setname_np") else { return }
+    let setName = unsafeBitCast(f, to: SetName.self)
+    _ = name.withCString { setName(pthread_self(), $0) }
 }
