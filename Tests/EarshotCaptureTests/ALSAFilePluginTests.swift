@@ -16,12 +16,11 @@ import Testing
         defer { unlink(path) }
         let total = 48000
         try writeRawSignal(to: path, frames: total, channels: 1, format: .s16)
-        let run = try runCapture(options: LiveCaptureOptions(request: request(path), maxCapturedSamples: total),
+        let run = try runCapture(options: LiveCaptureOptions(request: request(path), ringSeconds: 4, maxCapturedSamples: total),
                                  backend: ALSALibraryBackend())
         #expect(run.parameters.rate == 16000 && run.parameters.channels == 1 && run.parameters.format == .s16)
         #expect(run.parameters.periodFrames > 0 && run.parameters.bufferFrames >= 2 * run.parameters.periodFrames)
-        #expect(run.samples.count == total)
-        #expect(run.samples == (0..<total).map(expectedSample))
+        #expect(signalMismatch(run.samples, count: total) == nil)
         #expect(run.statistics.xruns == 0 && run.statistics.droppedSamples == 0)
     }
 
@@ -33,10 +32,10 @@ import Testing
             ScriptedPCMBackend.defaultSignal(f, 0)
         }
         let run = try runCapture(options: LiveCaptureOptions(request: request(path, channels: 2, format: .s24Packed),
-                                                             maxCapturedSamples: total),
+                                                             ringSeconds: 4, maxCapturedSamples: total),
                                  backend: ALSALibraryBackend())
         #expect(run.parameters.channels == 2 && run.parameters.format == .s24Packed)
-        #expect(run.samples == (0..<total).map(expectedSample))
+        #expect(signalMismatch(run.samples, count: total) == nil)
     }
 
     @Test func fortyEightKilohertzDeviceIsResampled() throws {
@@ -46,7 +45,7 @@ import Testing
             Int16((sin(2 * Double.pi * 1000 * Double(f) / 48000) * 8000).rounded())
         }
         let run = try runCapture(options: LiveCaptureOptions(request: request(path, rate: 48000, channels: 2, format: .s32),
-                                                             maxCapturedSamples: 9600),
+                                                             ringSeconds: 4, maxCapturedSamples: 9600),
                                  backend: ALSALibraryBackend())
         #expect(run.parameters.rate == 48000)
         #expect(run.samples.count == 9600)
@@ -63,7 +62,7 @@ import Testing
         let start = Date()
         let run = try runCapture(options: LiveCaptureOptions(request: request(path), pace: true, maxCapturedSamples: 8000),
                                  backend: ALSALibraryBackend())
-        #expect(run.samples == (0..<8000).map(expectedSample))
+        #expect(signalMismatch(run.samples, count: 8000) == nil)
         #expect(Date().timeIntervalSince(start) >= 0.45)   // half a second of audio is not delivered sooner
     }
 

@@ -12,9 +12,7 @@ import Testing
     }
 
     private func expectExact(_ run: LiveRun, total: Int) {
-        #expect(run.samples.count == total)
-        let expected = (0..<total).map(expectedSample)
-        #expect(run.samples == expected)
+        #expect(signalMismatch(run.samples, count: total) == nil)
         #expect(run.startSamples == Array(stride(from: 0, to: total, by: 320)))
     }
 
@@ -103,7 +101,7 @@ import Testing
                 ScriptedPCMBackend.defaultSignal(f, 0)
             }
             let run = try runCapture(options: options(total: 1600), backend: backend)
-            #expect(run.samples == (0..<1600).map(expectedSample), "format \(format)")
+            #expect(signalMismatch(run.samples, count: 1600) == nil, "format \(format)")
         }
     }
 

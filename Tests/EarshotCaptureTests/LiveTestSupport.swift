@@ -72,3 +72,13 @@ func writeRawSignal(to path: String, frames: Int, channels: Int, format: PCMSamp
 func temporaryPath(_ name: String) -> String {
     NSTemporaryDirectory() + "earshot-alsa-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
 }
+
+/// Nil when `got` equals the first `count` samples of the test signal; otherwise a short account of
+/// the first difference (never the whole arrays, which would flood the test log).
+func signalMismatch(_ got: [Float], count: Int) -> String? {
+    if got.count != count { return "got \(got.count) samples, expected \(count)" }
+    for i in 0..<count where got[i] != expectedSample(i) {
+        return "sample \(i): got \(got[i]), expected \(expectedSample(i))"
+    }
+    return nil
+}
