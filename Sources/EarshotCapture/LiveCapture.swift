@@ -422,6 +422,7 @@ public final class LiveCapture: @unchecked Sendable {
             do {
                 let params = try backend.open(options.request)
                 try setUp(for: params)
+                resampler?.reset()   // the filter history belongs to the stream before the gap
                 paceOrigin = 0
                 onEvent(.opened(params))
                 return true

@@ -154,9 +154,13 @@ struct ListenCommand: ParsableCommand {
             pace: pace, maxCapturedSamples: duration.map { Int($0 * Double(outputRate)) })
 
         let deviceLabel = rawFile.map { "raw file \($0)" } ?? "'\(device)'"
+        let openedOnce = Atomic<Bool>(false)
         let capture = LiveCapture(options: options, onEvent: { event in
             switch event {
-            case .opened: break
+            case .opened(let p):
+                if openedOnce.exchange(true, ordering: .relaxed) {
+                    logger.notice("\(deviceLabel) is back; listening again: \(p)")
+                }
             case .overrun(let total): logger.warning("overrun on \(deviceLabel) recovered (\(total) so far)")
             case .suspendRecovered(let total): logger.warning("\(deviceLabel) was suspended; resumed (\(total) so far)")
             case .deviceLost(let code):
@@ -181,7 +185,6 @@ struct ListenCommand: ParsableCommand {
         logger.info("capturing from \(deviceLabel): \(params)")
         logger.info("processing \(detector.hopLength)-sample hops at \(outputRate) Hz (\(String(format: "%.1f", 1000 * Double(detector.hopLength) / Double(outputRate))) ms)\(params.rate == outputRate ? "" : ", resampling \(params.rate) → \(outputRate) Hz")\(pace ? ", paced to real time" : "")")
 
-        // Reopened devices may come back with other parameters: log them.
         let stopSignal = Atomic<Int32>(0)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
