@@ -47,6 +47,10 @@ public final class AudioFileReader {
     /// Non-fatal problems seen while decoding (e.g. "decoded 0.8 s of 1.2 s: FLAC frame CRC error").
     public private(set) var warnings: [String] = []
 
+    /// True when the decoder reported corrupt data or the audio ended before its declared length
+    /// (details are in `warnings`); set once the end of the stream is reached.
+    public private(set) var isDamaged = false
+
     /// Source frames decoded per libsndfile call.
     public let blockFrames: Int
 
@@ -60,6 +64,7 @@ public final class AudioFileReader {
     private var nonFinite = 0
     private var decodeError: String?
     private let resampler: Resampler
+    private var logLinesAtOpen = 0
 
     /// Opens the file and sets up decoding and resampling; all buffers are allocated here.
     public init(path: String, targetRate: Int = 16000) throws(AudioFileError) {
@@ -120,9 +125,12 @@ public final class AudioFileReader {
         sndfile = snd
 
         // Header anomalies that libsndfile tolerated but logged (sizes that lie, etc.).
-        for line in Self.logLines(snd) where Self.isAnomaly(line) {
+        let log = Self.logLines(snd)
+        logLinesAtOpen = log.count
+        for line in log where Self.isAnomaly(line) {
             warnings.append("header: \(line)")
         }
+        if let riffWarning = Self.riffSizeMismatch(log) { warnings.append("header: \(riffWarning)") }
     }
 
     deinit {
@@ -181,10 +189,14 @@ public final class AudioFileReader {
             sourceDone = true
             let err = sf_error(snd)
             if err != 0 {
-                decodeError = Self.oneLine(String(cString: sf_strerror(snd)))
+                var msg = Self.cleanMessage(String(cString: sf_strerror(snd)))
+                if let detail = Self.logLines(snd).last(where: Self.isAnomaly).map(Self.cleanMessage), detail != msg {
+                    msg += " (\(detail))"
+                }
+                decodeError = msg
             } else if let declaredFrames, framesDecoded + max(n, 0) < declaredFrames {
                 // libsndfile ended early without an error code; its log may say why (e.g. FLAC sync lost).
-                decodeError = Self.logLines(snd).last(where: Self.isAnomaly) ?? "file ends before its declared length"
+                decodeError = Self.logLines(snd).last(where: Self.isAnomaly).map(Self.cleanMessage) ?? "file ends before its declared length"
             }
             if framesDecoded + max(n, 0) == 0 && decodeError != nil {
                 let reason = decodeError ?? "unknown decode error"
@@ -220,12 +232,26 @@ public final class AudioFileReader {
         if nonFinite > 0 {
             warnings.append("replaced \(nonFinite) non-finite (NaN/Inf) sample values with 0")
         }
+        // Errors the decoder logged while decoding, even when it went on (e.g. FLAC CRC mismatches).
+        var logged: [String] = []
+        if let snd = sndfile {
+            for line in Self.logLines(snd).dropFirst(logLinesAtOpen) where Self.isAnomaly(line) {
+                let l = Self.cleanMessage(line)
+                if !logged.contains(l) { logged.append(l) }
+            }
+        }
         if let declaredFrames, framesDecoded < declaredFrames {
+            isDamaged = true
             let got = Double(framesDecoded) / Double(sourceRate)
             let want = Double(declaredFrames) / Double(sourceRate)
             warnings.append("decoded \(Self.seconds(got)) s of \(Self.seconds(want)) s (\(framesDecoded) of \(declaredFrames) frames): \(decodeError ?? "stream ended early")")
         } else if let decodeError {
+            isDamaged = true
             warnings.append("decoding stopped with an error: \(decodeError)")
+        }
+        if !logged.isEmpty && decodeError == nil {
+            isDamaged = true
+            warnings.append("decoder reported corrupt data (the samples may contain glitches): \(logged.prefix(3).joined(separator: "; "))")
         }
         if let snd = sndfile { sf_close(snd); sndfile = nil }
     }
@@ -235,6 +261,14 @@ public final class AudioFileReader {
     private static func seconds(_ s: Double) -> String {
         let r = (s * 1000).rounded() / 1000
         return "\(r)"
+    }
+
+    /// One line without libsndfile's "Error : " prefixes.
+    private static func cleanMessage(_ s: String) -> String {
+        var t = oneLine(s)
+        for prefix in ["Error : ", "ERROR : ", "Error: "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
+        if t.hasSuffix(".") { t = String(t.dropLast()) }
+        return t
     }
 
     private static func oneLine(_ s: String) -> String {
@@ -253,6 +287,18 @@ public final class AudioFileReader {
             return String(decoding: bytes, as: UTF8.self)
         }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+    }
+
+    /// A RIFF chunk size that disagrees with the file length (libsndfile only flags sizes that are too large).
+    private static func riffSizeMismatch(_ log: [String]) -> String? {
+        func value(_ key: String) -> Int? {
+            guard let line = log.first(where: { $0.hasPrefix(key + " : ") }) else { return nil }
+            let rest = line.dropFirst(key.count + 3)
+            if rest.contains("should be") { return nil }
+            return Int(rest.prefix(while: \.isNumber))
+        }
+        guard let length = value("Length"), let riff = value("RIFF"), riff + 8 != length else { return nil }
+        return "RIFF size \(riff) does not match the file length \(length) (should be \(length - 8))"
     }
 
     /// Log lines that report a problem rather than describe the header.

@@ -6,5 +6,6 @@ struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "Wake-word detection for Linux: live, in batch, and on microcontrollers.",
-        subcommands: [FeaturesCommand.self, ListenCommand.self, DevicesCommand.self])
+        version: "0.1.0",
+        subcommands: [Score.self, ListenCommand.self, DevicesCommand.self, FeaturesCommand.self, Bench.self])
 }

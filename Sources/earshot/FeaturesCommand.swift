@@ -13,7 +13,8 @@ struct FeaturesCommand: ParsableCommand {
         discussion: """
             Each file is decoded, mixed to mono, resampled to the configuration's rate, cropped or \
             zero-padded to exactly the samples that --frames frames need, and run through the MFCC \
-            front end. A file that cannot be read is reported on stderr, written as a row of zeros \
+            front end. A file that cannot be read, or that the decoder reports as corrupt or truncated \
+            (unless --allow-damaged), is reported on stderr, written as a row of zeros \
             and listed in OUT.failed.txt; the exit status is then non-zero.
             """)
 
@@ -37,6 +38,9 @@ struct FeaturesCommand: ParsableCommand {
 
     @Option(help: "Where to crop or pad: start, center or energy (the window with the highest energy).")
     var align: ClipAlignment = .center
+
+    @Flag(name: .customLong("allow-damaged"), help: "Keep files the decoder reports as corrupt or truncated (default: treat them as failed).")
+    var allowDamaged = false
 
     func validate() throws {
         if config != nil && model != nil { throw ValidationError("give --config or --model, not both") }
@@ -75,7 +79,7 @@ struct FeaturesCommand: ParsableCommand {
             let path = paths[0]
             let feats: [Float]
             do {
-                let samples = try Self.load(path, cfg)
+                let samples = try Self.load(path, cfg, allowDamaged: allowDamaged)
                 feats = mfcc.frames(of: samples)
             } catch {
                 Self.stderr("\(error)")
@@ -99,7 +103,7 @@ struct FeaturesCommand: ParsableCommand {
         for path in paths {
             var row: [Float]? = nil
             do {
-                let samples = try Self.load(path, cfg)
+                let samples = try Self.load(path, cfg, allowDamaged: allowDamaged)
                 let fitted = ClipFraming.fit(samples, count: need, alignment: align, hop: cfg.hopLength)
                 let feats = mfcc.frames(of: fitted)
                 if feats.count == rowValues { row = feats }
@@ -131,9 +135,13 @@ struct FeaturesCommand: ParsableCommand {
         (out.hasSuffix(".npy") ? String(out.dropLast(4)) : out) + ".failed.txt"
     }
 
-    static func load(_ path: String, _ cfg: FeatureConfig) throws(AudioFileError) -> [Float] {
+    static func load(_ path: String, _ cfg: FeatureConfig, allowDamaged: Bool) throws(AudioFileError) -> [Float] {
         let reader = try AudioFileReader(path: path, targetRate: cfg.sampleRate)
         let samples = try reader.readAll()
+        if reader.isDamaged && !allowDamaged {
+            throw AudioFileError(path: path, reason: "damaged audio, skipped (use --allow-damaged to keep it): "
+                                 + reader.warnings.joined(separator: "; "))
+        }
         for w in reader.warnings { stderr("\(path): warning: \(w)") }
         if samples.isEmpty { throw AudioFileError(path: path, reason: "no audio samples decoded") }
         return samples
