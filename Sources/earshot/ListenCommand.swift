@@ -1,13 +1,10 @@
 import ArgumentParser
 import EarshotCapture
+import EarshotEngine
+import EarshotEvents
 import Foundation
 import Logging
 import Synchronization
-
-/// Output format of `earshot listen` detections.
-enum ListenOutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
 
 /// `earshot listen`: live wake-word detection from an ALSA capture device.
 struct ListenCommand: ParsableCommand {
@@ -52,25 +49,21 @@ struct ListenCommand: ParsableCommand {
     @Option(name: .customLong("ring-seconds"), help: "Ring buffer between capture and processing, in seconds.")
     var ringSeconds: Double = 2
 
-    @Option(help: "Samples per hop delivered to processing (when no model sets it).")
-    var hop: Int = 320
-
     @Flag(help: "Pace reads to real time (for a file-fed device, which delivers faster).")
     var pace = false
 
     @Option(help: "Stop after this many seconds of audio.")
     var duration: Double?
 
-    @Option(help: "Keyword model (.tflite).")
-    var model: String?
+    @OptionGroup var detection: DetectionOptions
 
-    @Option(name: .customLong("threshold"), help: ArgumentHelp("Detection threshold, for all keywords (0.8) or one (alexa=0.9); repeatable.", valueName: "[KEYWORD=]SCORE"))
-    var thresholds: [String] = []
+    @Flag(name: .customLong("capture-only"), help: "Capture and deliver 20 ms hops without running the model (to measure the capture path).")
+    var captureOnly = false
 
-    @Option(help: "Detection output on stdout: text or json (JSON Lines).")
-    var format: ListenOutputFormat = .text
+    @Option(help: "Detection output on stdout: text, json (JSON Lines) or csv.")
+    var format: OutputFormat = .text
 
-    @Option(name: .customLong("exec"), help: ArgumentHelp("Run this shell command on each detection, with EARSHOT_KEYWORD, EARSHOT_SCORE, EARSHOT_TIME, EARSHOT_AUDIO_TIME, EARSHOT_LATENCY_MS in its environment.", valueName: "CMD"))
+    @Option(name: .customLong("exec"), help: ArgumentHelp("Run this shell command on each detection, with EARSHOT_KEYWORD, EARSHOT_SCORE, EARSHOT_TIME (ISO 8601), EARSHOT_WALL_CLOCK, EARSHOT_AUDIO_TIME, EARSHOT_LATENCY_MS in its environment.", valueName: "CMD"))
     var execCommand: String?
 
     @Option(name: .customLong("log-level"), help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
@@ -86,30 +79,8 @@ struct ListenCommand: ParsableCommand {
             throw ValidationError("--period-ms must be positive and --buffer-ms at least twice it")
         }
         if !(ringSeconds > 0) || ringSeconds > 600 { throw ValidationError("--ring-seconds must be in (0, 600]") }
-        if hop <= 0 { throw ValidationError("--hop must be positive") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        _ = try parsedThresholds()
-    }
-
-    /// Parses `--threshold` values into a default and per-keyword thresholds.
-    func parsedThresholds() throws -> (all: Float?, perKeyword: [String: Float]) {
-        var all: Float?
-        var per: [String: Float] = [:]
-        for t in thresholds {
-            let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
-            let valueText = parts.count == 2 ? parts[1] : parts[0]
-            guard let v = Float(valueText), v >= 0, v <= 1 else {
-                throw ValidationError("--threshold '\(t)': the score must be a number in [0, 1]")
-            }
-            if parts.count == 2 {
-                guard !parts[0].isEmpty else { throw ValidationError("--threshold '\(t)': empty keyword") }
-                per[parts[0]] = v
-            } else {
-                all = v
-            }
-        }
-        return (all, per)
     }
 
     func run() throws {
@@ -123,11 +94,15 @@ struct ListenCommand: ParsableCommand {
 
         // The detector that consumes hops.
         let detector: any HopDetector
-        if let model {
-            detector = try makeEngineDetector(modelPath: model, thresholds: parsedThresholds())
+        if captureOnly {
+            detector = NoDetector(hopLength: 320)
         } else {
-            logger.warning("no --model given: capturing and delivering hops without detection")
-            detector = NoDetector(hopLength: hop)
+            let engineOptions = try detection.engineOptions()
+            do {
+                detector = EngineDetector(try Engine(options: engineOptions))
+            } catch {
+                throw ListenError(message: error.description)
+            }
         }
 
         // The device.
@@ -173,7 +148,7 @@ struct ListenCommand: ParsableCommand {
             }
         })
 
-        let sink = DetectionSink(format: format, execCommand: execCommand, logger: logger)
+        let sink = DetectionSink(format: format.detectionFormat, execCommand: execCommand, logger: logger)
         let consumer = HopConsumer(detector: detector, sink: sink)
 
         let params: PCMParameters
@@ -204,6 +179,7 @@ struct ListenCommand: ParsableCommand {
         let wallStart = Date()
         capture.waitUntilFinished()
         let wall = Date().timeIntervalSince(wallStart)
+        consumer.finish()
         sink.drain()
         for s in sources { s.cancel() }
 
@@ -227,6 +203,7 @@ struct ListenCommand: ParsableCommand {
             "  faults: \(stats.xruns) xruns, \(stats.suspends) suspends, \(stats.deviceLosses) device losses (\(stats.reopenAttempts) reopen attempts), \(stats.droppedSamples) dropped samples, \(stats.interruptedReads) interrupted reads, \(stats.shortReads) short reads, \(stats.otherErrors) other errors",
             "  CPU: process \(String(format: "%.3f", processCPU)) s (\(pct(processCPU)) of one core); capture thread \(String(format: "%.3f", stats.captureCPUSeconds)) s (\(pct(stats.captureCPUSeconds))); processing thread \(String(format: "%.3f", stats.processingCPUSeconds)) s (\(pct(stats.processingCPUSeconds)))",
         ]
+        if let work = detector.workSummary { lines.append("  " + work) }
         if latency.count > 0 {
             lines.append("  hop latency (last sample captured → hop processed): mean \(String(format: "%.2f", latency.meanMs)) ms, max \(String(format: "%.2f", latency.maxMs)) ms")
         }
@@ -244,24 +221,18 @@ struct ListenError: Error, CustomStringConvertible {
 
 // MARK: - Detection
 
-/// A detection as `earshot listen` reports it.
-struct LiveDetection {
-    /// The keyword.
-    var keyword: String
-    /// Its score in [0, 1].
-    var score: Float
-    /// Seconds from the start of the processed stream.
-    var audioTime: Double
-}
-
-/// What turns hops of 16 kHz mono audio into detections (the engine, or nothing).
+/// What turns hops of mono audio into detections (the engine, or nothing).
 protocol HopDetector: AnyObject {
     /// Rate of the audio it expects.
     var sampleRate: Int { get }
     /// Samples per hop it expects.
     var hopLength: Int { get }
     /// Processes one hop; calls `onDetection` for each detection it ends.
-    func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (LiveDetection) -> Void)
+    func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void)
+    /// Ends the stream, flushing held detections.
+    func finish(onDetection: (Detection) -> Void)
+    /// One line about the work done, for the summary (nil if none).
+    var workSummary: String? { get }
 }
 
 /// Capture only: no detection.
@@ -269,12 +240,30 @@ final class NoDetector: HopDetector {
     let sampleRate = 16000
     let hopLength: Int
     init(hopLength: Int) { self.hopLength = hopLength }
-    func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (LiveDetection) -> Void) {}
+    func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {}
+    func finish(onDetection: (Detection) -> Void) {}
+    var workSummary: String? { nil }
 }
 
-/// Builds the engine-backed detector.
-func makeEngineDetector(modelPath: String, thresholds: (all: Float?, perKeyword: [String: Float])) throws -> any HopDetector {
-    throw ListenError(message: "\(modelPath): the detection engine is not wired into this build yet; run without --model to capture only")
+/// The streaming engine as a hop detector.
+final class EngineDetector: HopDetector {
+    let engine: Engine
+    init(_ engine: Engine) { self.engine = engine }
+    var sampleRate: Int { engine.sampleRate }
+    var hopLength: Int { engine.hopLength }
+    func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {
+        engine.process(samples, onDetection: onDetection)
+    }
+    func finish(onDetection: (Detection) -> Void) { engine.finish(padSeconds: 0, onDetection: onDetection) }
+    var workSummary: String? {
+        let t = engine.totals
+        guard t.hops > 0 else { return nil }
+        let perInference = t.inferences > 0 ? Double(t.inferenceNanos) / Double(t.inferences) / 1e6 : 0
+        return "engine: \(engine.keywords.joined(separator: ", ")); \(t.hops) hops, \(t.inferences) inferences; "
+            + "features \(String(format: "%.3f", Double(t.featureNanos) / 1e9)) s, "
+            + "inference \(String(format: "%.3f", Double(t.inferenceNanos) / 1e9)) s "
+            + "(\(String(format: "%.3f", perInference)) ms each), decisions \(String(format: "%.3f", Double(t.decisionNanos) / 1e9)) s"
+    }
 }
 
 /// Runs the detector on each hop (processing thread) and measures capture-to-processed latency.
@@ -296,8 +285,8 @@ final class HopConsumer: @unchecked Sendable {
         let sink = self.sink
         detector.process(hop.samples) { detection in
             let now = LiveCapture.monotonicNow()
-            let latencyMs = captured > 0 && now > captured ? Double(now - captured) / 1e6 : 0
-            sink.emit(detection, wallClock: Date(), latencyMs: latencyMs)
+            let latency = captured > 0 && now > captured ? Double(now - captured) / 1e9 : 0
+            sink.emit(detection, wallClock: Date(), latencySeconds: latency)
         }
         let now = LiveCapture.monotonicNow()
         if captured > 0 && now > captured {
@@ -306,6 +295,12 @@ final class HopConsumer: @unchecked Sendable {
             latencyMaxNs = max(latencyMaxNs, l)
             latencyCount += 1
         }
+    }
+
+    /// Flushes held detections; call after capture has finished.
+    func finish() {
+        let sink = self.sink
+        detector.finish { sink.emit($0, wallClock: Date(), latencySeconds: nil) }
     }
 
     /// Mean and max hop latency (valid after capture has finished).
@@ -317,38 +312,36 @@ final class HopConsumer: @unchecked Sendable {
 /// Prints detections and runs `--exec` on a serial queue of its own, never on the audio threads.
 final class DetectionSink: @unchecked Sendable {
     private let queue = DispatchQueue(label: "earshot.listen.output")
-    private let format: ListenOutputFormat
+    private let format: DetectionFormat
     private let execCommand: String?
     private let logger: Logger
     private var counts: [String: Int] = [:]   // touched on `queue` only
     private let children = DispatchGroup()
 
-    init(format: ListenOutputFormat, execCommand: String?, logger: Logger) {
+    init(format: DetectionFormat, execCommand: String?, logger: Logger) {
         self.format = format
         self.execCommand = execCommand
         self.logger = logger
+        if let h = format.header { FileHandle.standardOutput.write(Data((h + "\n").utf8)) }
     }
 
-    /// Queues a detection for output; returns at once.
-    func emit(_ d: LiveDetection, wallClock: Date, latencyMs: Double) {
+    /// Queues a detection for output; returns at once. `latencySeconds` runs from the moment the
+    /// last sample of the deciding hop entered ALSA to the detection.
+    func emit(_ detection: Detection, wallClock: Date, latencySeconds: Double?) {
         queue.async { [self] in
+            var d = detection
+            d.wallClock = wallClock.timeIntervalSince1970
+            if let latencySeconds { d.latency = [("capture_to_detection", latencySeconds)] }
             counts[d.keyword, default: 0] += 1
-            let time = Self.timestamp(wallClock)
-            let line: String
-            switch format {
-            case .text:
-                line = "\(d.keyword)\t\(String(format: "%.3f", d.score))\t\(time)\t\(String(format: "%.3f", d.audioTime))s\t\(String(format: "%.1f", latencyMs))ms"
-            case .json:
-                line = "{\"keyword\":\(Self.jsonString(d.keyword)),\"score\":\(String(format: "%.4f", d.score)),\"time\":\"\(time)\",\"audio_time\":\(String(format: "%.3f", d.audioTime)),\"latency_ms\":\(String(format: "%.2f", latencyMs))}"
-            }
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            FileHandle.standardOutput.write(Data((format.line(d) + "\n").utf8))
             if let execCommand {
                 spawn(execCommand, environment: [
                     "EARSHOT_KEYWORD": d.keyword,
                     "EARSHOT_SCORE": String(format: "%.4f", d.score),
-                    "EARSHOT_TIME": time,
+                    "EARSHOT_TIME": Self.timestamp(wallClock),
+                    "EARSHOT_WALL_CLOCK": String(format: "%.6f", wallClock.timeIntervalSince1970),
                     "EARSHOT_AUDIO_TIME": String(format: "%.3f", d.audioTime),
-                    "EARSHOT_LATENCY_MS": String(format: "%.2f", latencyMs),
+                    "EARSHOT_LATENCY_MS": latencySeconds.map { String(format: "%.2f", $0 * 1000) } ?? "",
                 ])
             }
         }
@@ -409,19 +402,4 @@ final class DetectionSink: @unchecked Sendable {
                       tmv.tm_hour, tmv.tm_min, tmv.tm_sec, min(999, max(0, ms)))
     }
 
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }
