@@ -18,8 +18,9 @@ struct ListenCommand: ParsableCommand {
             disappears is retried until it returns. Detections go to stdout (text or JSON Lines), logs \
             and the final summary to stderr. SIGINT/SIGTERM stop cleanly.
 
-            Without a sound card, --raw-file feeds a raw file through ALSA's `file` plugin (add --pace \
-            to deliver it in real time).
+            Without a sound card, --raw-file feeds a raw file through ALSA's `file` plugin. It delivers \
+            faster than real time: add --pace to deliver it in real time, or give a --ring-seconds that \
+            holds it all, else processing falls behind and samples are dropped (and counted).
             """)
 
     @Option(name: [.customShort("D"), .long], help: "ALSA capture device (default, hw:1,0, plughw:CARD=Device,DEV=0, ...). See `earshot devices`.")
@@ -101,7 +102,8 @@ struct ListenCommand: ParsableCommand {
             do {
                 detector = EngineDetector(try Engine(options: engineOptions))
             } catch {
-                throw ListenError(message: error.description)
+                Terminal.error(error.description)
+                throw ExitCode(2)
             }
         }
 
@@ -155,7 +157,8 @@ struct ListenCommand: ParsableCommand {
         do {
             params = try capture.start { hop in consumer.consume(hop) }
         } catch {
-            throw ListenError(message: error.description)
+            Terminal.error(error.description)
+            throw ExitCode(2)
         }
         logger.info("capturing from \(deviceLabel): \(params)")
         logger.info("processing \(detector.hopLength)-sample hops at \(outputRate) Hz (\(String(format: "%.1f", 1000 * Double(detector.hopLength) / Double(outputRate))) ms)\(params.rate == outputRate ? "" : ", resampling \(params.rate) → \(outputRate) Hz")\(pace ? ", paced to real time" : "")")
@@ -209,14 +212,6 @@ struct ListenCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
-}
-
-/// A failure of `earshot listen` with a one-line message.
-struct ListenError: Error, CustomStringConvertible {
-    /// The message.
-    var message: String
-    /// The message.
-    var description: String { message }
 }
 
 // MARK: - Detection
