@@ -1,3 +1,4 @@
+import EarshotEngine
 import Foundation
 import Synchronization
 import Testing
@@ -53,7 +54,8 @@ struct LiveCaptureAllocationTests {
     /// Runs `seconds` of paced capture and counts audio-thread allocations between hop 10 and the
     /// hop 10 before the end.
     private func steadyStateAllocations(backend: any PCMBackend, request: PCMRequest, seconds: Double,
-                                        allocateInConsumer: Bool = false) throws -> (Int, Int) {
+                                        allocateInConsumer: Bool = false,
+                                        work: (@Sendable (UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> (Int, Int) {
         guard let interposer else { return (-1, 0) }
         let total = Int(seconds * 16000)
         let lastHop = total / 320 - 10
@@ -64,6 +66,7 @@ struct LiveCaptureAllocationTests {
         audioThreadAllocations.store(0, ordering: .relaxed)
         let namesSeen = Mutex<String>("")
         try capture.start { hop in
+            work?(hop.samples)
             if hop.index == 0 {
                 var buf = [CChar](repeating: 0, count: 32)
                 _ = getThreadName?(pthread_self(), &buf, 16)
@@ -113,6 +116,40 @@ struct LiveCaptureAllocationTests {
                                  format: .s16)
         let (allocations, hops) = try steadyStateAllocations(backend: ALSALibraryBackend(), request: request, seconds: 1.5)
         #expect(hops > 40)
+        #expect(allocations == 0)
+    }
+
+    private final class EngineBox: @unchecked Sendable {
+        let engine: Engine
+        var detections = 0
+        init(_ e: Engine) { engine = e }
+    }
+
+    /// The whole live path: 48 kHz stereo capture, resampling, ring, hop delivery and the engine.
+    @Test func captureWithTheEngineInTheConsumerAllocatesNothing() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = temporaryPath("alloc-model")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: root.appendingPathComponent("Tests/EarshotModelTests/Fixtures/mlperf-tiny-kws-ds-cnn-int8.tflite").path,
+            toPath: dir + "/m.tflite")
+        let sidecar = """
+        {"features": {"sampleRate": 16000, "windowLength": 480, "window": "hann", "hopLength": 320, "fftSize": 512,
+          "spectrum": "magnitude", "melBands": 40, "melLowHz": 20, "melHighHz": 4000, "logFloor": 1e-6,
+          "dctScale": 0.22360679774997896, "coefficients": 10},
+         "labels": ["down","go","left","no","off","on","right","stop","up","yes","_silence_","_unknown_"],
+         "thresholds": {"down":0.6,"go":0.6,"left":0.6,"no":0.6,"off":0.6,"on":0.6,"right":0.6,"stop":0.6,"up":0.6,"yes":0.6},
+         "evaluateEveryHops": 2, "smoothingInferences": 2, "refractorySeconds": 0.8}
+        """
+        try Data(sidecar.utf8).write(to: URL(fileURLWithPath: dir + "/m.json"))
+        let box = EngineBox(try Engine(options: EngineOptions(modelPath: dir + "/m.tflite")))
+        let params = PCMParameters(rate: 48000, channels: 2, format: .s32, periodFrames: 480, bufferFrames: 3840)
+        let backend = ScriptedPCMBackend(parameters: params, script: [.frames(48000 * 2)])
+        let (allocations, hops) = try steadyStateAllocations(
+            backend: backend, request: PCMRequest(device: "scripted"), seconds: 1.5,
+            work: { samples in box.engine.process(samples) { _ in box.detections += 1 } })
+        #expect(hops > 40)
+        #expect(box.engine.totals.inferences > 20)
         #expect(allocations == 0)
     }
 }
