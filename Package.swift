@@ -61,7 +61,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
-        .testTarget(name: "EarshotCaptureTests", dependencies: ["EarshotCapture"],
+        .testTarget(name: "EarshotCaptureTests", dependencies: ["EarshotCapture", "EarshotEngine"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EarshotRingTests", dependencies: ["EarshotRing"]),
         .testTarget(name: "EarshotFeaturesTests", dependencies: ["EarshotFeatures", "EarshotCapture"],
