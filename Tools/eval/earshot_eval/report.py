@@ -1,0 +1,201 @@
+"""Scoring of detections, the Markdown report and the DET plot."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .data import KEYWORDS
+from .metrics import DetCurve, Detection, Instance, curve_from_runs, det_curve
+
+TARGETS = (1.0, 0.1)
+
+
+def curves_for(system: dict, dets: list[Detection], labels: list[Instance], bg_hours: float
+               ) -> dict[str, DetCurve]:
+    out = {}
+    for kw in system["keywords"]:
+        if system.get("runs"):
+            by_score: dict[float, list[Detection]] = {}
+            for d in dets:
+                by_score.setdefault(d.score, [])
+            for d in dets:
+                by_score[d.score].append(d)
+            params = sorted(set(system.get("run_params", [])) | set(by_score))
+            runs = [(p, by_score.get(p, [])) for p in params]
+            out[kw] = curve_from_runs(kw, runs, labels, bg_hours)
+        else:
+            out[kw] = det_curve(kw, dets, labels, bg_hours)
+    return out
+
+
+def _fmt(op) -> str:
+    s = f"{100 * op.miss_rate:.1f} %"
+    return ("≤ " + s) if op.bound_only else s
+
+
+def _thr(x: float) -> str:
+    if not math.isfinite(x):
+        return "off"
+    return f"{x:.3g}"
+
+
+def write_report(out: Path, manifest: dict, systems: list[dict],
+                 curves: dict[str, dict[str, DetCurve]], command: str) -> str:
+    """Write report.md, results.json and det.png to `out`; return a short stdout summary."""
+    bg = manifest["background_hours"]
+    lines = ["# Earshot wake-word evaluation", "",
+             f"Command: `{command}`", ""]
+    # ---- streams
+    lines += ["## Test streams", "",
+              f"- {len(manifest['streams'])} streams, {manifest['total_hours']:.2f} h in total, "
+              f"**{bg:.2f} h of background** (total minus keyword speech) for false alarms.",
+              "- Keyword instances: " + ", ".join(f"{k} {n}" for k, n in
+                                                   sorted(manifest["keyword_instances"].items()))
+              + f" — {manifest['keyword_source']}.",
+              f"- Background speech: {manifest['background_speech']['source']}; "
+              + ", ".join(f"{k} {v}" for k, v in manifest["background_speech"].items()
+                          if k != "source") + ".",
+              "- Noise per stream: " + "; ".join(f"{f}: {d}" for f, d in manifest["noise"].items())
+              + ".",
+              f"- Mixing: {manifest['mixing']}.",
+              "- Scoring: a detection is a hit if it falls inside the keyword (voiced span of the "
+              "inserted clip) or within 0.5 s after it; each instance can be hit once; every other "
+              "detection of that keyword is a false alarm (also a second firing on one instance, "
+              "or a firing on another keyword). Miss rates are read from the threshold sweep at "
+              "the lowest threshold whose FA/h is at or under the target (no interpolation).",
+              f"- Resolution: with {bg:.2f} h of background, 1 FA/h allows "
+              f"{int(math.floor(bg * 1.0 + 1e-9))} false alarms and 1 FA/10 h allows "
+              f"{int(math.floor(bg * 0.1 + 1e-9))}: the 1 FA/10 h column is "
+              + ("a zero-false-alarm operating point." if bg < 10 else "measured directly."),
+              ""]
+    # ---- systems
+    lines += ["## Systems", ""]
+    for s in systems:
+        st = s.get("status", "ok")
+        lines.append(f"- **{s['name']}**: {s['description']}"
+                     + (f" — *not run: {st}*" if st != "ok" else "")
+                     + (f" ({s['timing']['wall_seconds'] / manifest['total_hours']:.0f} s wall per "
+                        f"hour of audio)" if s.get("timing") else ""))
+    lines.append("")
+    # ---- per keyword table
+    ran = [s for s in systems if s["name"] in curves]
+    lines += ["## Miss rate per keyword", "",
+              "Cell: miss rate at 1 FA/h / at 1 FA/10 h (threshold used in brackets). "
+              "`≤` = reached at the lowest score the system reported, so only an upper bound. "
+              "`—` = the system has no model for that keyword.", ""]
+    hdr = "| keyword | n | " + " | ".join(s["name"] for s in ran) + " |"
+    lines += [hdr, "|" + "---|" * (2 + len(ran))]
+    avg: dict[str, list] = {s["name"]: [[], []] for s in ran}
+    results: dict = {"background_hours": bg, "total_hours": manifest["total_hours"],
+                     "systems": {}}
+    for kw in KEYWORDS:
+        n = manifest["keyword_instances"].get(kw, 0)
+        cells = []
+        for s in ran:
+            c = curves[s["name"]].get(kw)
+            if c is None:
+                cells.append("—")
+                continue
+            a, b = c.miss_at(TARGETS[0]), c.miss_at(TARGETS[1])
+            avg[s["name"]][0].append(a.miss_rate)
+            avg[s["name"]][1].append(b.miss_rate)
+            cells.append(f"{_fmt(a)} ({_thr(a.threshold)}) / {_fmt(b)} ({_thr(b.threshold)})")
+            results["systems"].setdefault(s["name"], {})[kw] = {
+                "instances": c.n_instances, "detections": c.n_detections,
+                "miss_at_1_fa_per_h": a.miss_rate, "threshold_1_fa_per_h": a.threshold,
+                "fa_at_1_fa_per_h": a.false_alarms, "bound_only_1": a.bound_only,
+                "miss_at_0.1_fa_per_h": b.miss_rate, "threshold_0.1_fa_per_h": b.threshold,
+                "fa_at_0.1_fa_per_h": b.false_alarms, "bound_only_0.1": b.bound_only}
+        lines.append(f"| {kw} | {n} | " + " | ".join(cells) + " |")
+    cells = []
+    for s in ran:
+        a, b = avg[s["name"]]
+        if a:
+            cells.append(f"{100 * np.mean(a):.1f} % / {100 * np.mean(b):.1f} % "
+                         f"({len(a)} kw)")
+            results["systems"][s["name"]]["average"] = {
+                "keywords": len(a), "miss_at_1_fa_per_h": float(np.mean(a)),
+                "miss_at_0.1_fa_per_h": float(np.mean(b))}
+        else:
+            cells.append("—")
+    lines.append("| **average** | | " + " | ".join(cells) + " |")
+    lines.append("")
+    # ---- alexa side by side
+    alexa = [s for s in ran if "alexa" in curves[s["name"]]]
+    lines += ["## alexa, side by side", "",
+              "| system | miss @ 1 FA/h | FA at that point | miss @ 1 FA/10 h | detections reported |",
+              "|---|---|---|---|---|"]
+    for s in alexa:
+        c = curves[s["name"]]["alexa"]
+        a, b = c.miss_at(1.0), c.miss_at(0.1)
+        lines.append(f"| {s['name']} | {_fmt(a)} | {a.false_alarms} | {_fmt(b)} | "
+                     f"{c.n_detections} |")
+    lines += ["", "DET curves: `det.png` (miss rate vs false alarms per hour; left: every keyword "
+              "of each system, right: alexa for every system).", ""]
+    (out / "report.md").write_text("\n".join(lines))
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    plot_det(out / "det.png", curves, bg)
+    # ---- stdout summary
+    summ = [f"streams: {manifest['total_hours']:.2f} h, background {bg:.2f} h, "
+            f"{sum(manifest['keyword_instances'].values())} keyword instances"]
+    for s in ran:
+        av = results["systems"].get(s["name"], {}).get("average")
+        al = results["systems"].get(s["name"], {}).get("alexa")
+        summ.append(f"{s['name']:>14}: "
+                    + (f"avg miss {100 * av['miss_at_1_fa_per_h']:.1f} % @1FA/h, "
+                       f"{100 * av['miss_at_0.1_fa_per_h']:.1f} % @1FA/10h over "
+                       f"{av['keywords']} kw" if av else "")
+                    + (f"; alexa {100 * al['miss_at_1_fa_per_h']:.1f} % / "
+                       f"{100 * al['miss_at_0.1_fa_per_h']:.1f} %" if al else ""))
+    for s in systems:
+        if s.get("status", "ok") != "ok":
+            summ.append(f"{s['name']:>14}: not run: {s['status']}")
+    summ.append(f"report: {out / 'report.md'}  plot: {out / 'det.png'}")
+    return "\n".join(summ)
+
+
+def plot_det(path: Path, curves: dict[str, dict[str, DetCurve]], bg_hours: float) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    floor = 0.05
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
+    styles = ["-", "--", "-.", ":"]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    def draw(ax, c: DetCurve, label, color, ls):
+        x = np.maximum(c.fa_per_hour, floor)
+        y = 100 * c.miss_rate
+        order = np.argsort(x, kind="stable")
+        ax.plot(x[order], y[order], ls, color=color, label=label, drawstyle="steps-post"
+                if len(x) > 12 else "default", marker=None if len(x) > 12 else "o", ms=4)
+
+    ax = axes[0]
+    for si, (name, cs) in enumerate(curves.items()):
+        for ki, (kw, c) in enumerate(cs.items()):
+            draw(ax, c, f"{name}: {kw}", colors[ki % len(colors)], styles[si % len(styles)])
+    ax.set_title("All keywords (line style = system, colour = keyword)")
+    ax = axes[1]
+    for si, (name, cs) in enumerate(curves.items()):
+        if "alexa" in cs:
+            draw(ax, cs["alexa"], name, colors[si % len(colors)], "-")
+    ax.set_title("alexa: systems side by side")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlim(floor * 0.9, 200)
+        ax.set_ylim(-2, 102)
+        ax.axvline(1.0, color="grey", lw=0.8)
+        ax.axvline(0.1, color="grey", lw=0.8, ls="--")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.set_xlabel(f"false alarms per hour (background {bg_hours:.2f} h; 0 drawn at {floor})")
+        ax.legend(fontsize=7, loc="upper right")
+    axes[0].set_ylabel("miss rate (%)")
+    fig.suptitle("Earshot evaluation — DET curves (keywords + 0.5 s tail, 10 dB SNR)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    fig.savefig(path.with_suffix(".svg"))
+    plt.close(fig)
