@@ -6,5 +6,6 @@ struct Earshot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "earshot",
         abstract: "Wake-word detection for Linux: live, in batch, and on microcontrollers.",
-        subcommands: [])
+        version: "0.1.0",
+        subcommands: [Score.self, Bench.self])
 }

@@ -1,1 +1,0 @@
-// EarshotDetector module

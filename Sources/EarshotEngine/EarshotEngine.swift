@@ -1,1 +1,0 @@
-// EarshotEngine module
