@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 SR = 16000
 KEYWORDS = ["alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"]
@@ -56,6 +55,7 @@ def load_audio(path: Path | str) -> np.ndarray:
         raise ValueError(f"{path}: cannot decode audio ({e})") from e
     x = x.mean(axis=1)
     if sr != SR:
+        from scipy.signal import resample_poly
         g = math.gcd(int(sr), SR)
         x = resample_poly(x, SR // g, int(sr) // g).astype(np.float32)
     return x

@@ -201,7 +201,8 @@ def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "
         if not exe.exists():
             raise FileNotFoundError(f"earshot binary {exe} does not exist: build it with "
                                     f"`swift build -c release` in {repo}")
-        tmpl = f"{shlex.quote(str(exe))} score {{wav}} --format json --threshold {{threshold}}"
+        tmpl = (f"{shlex.quote(str(exe))} score {{wav}} --format json --threshold {{threshold}}"
+                " --report-peak --no-progress")
         if earshot_args:
             tmpl += " " + earshot_args
         return CommandDetector("earshot", tmpl, threshold, cwd=repo)

@@ -51,6 +51,7 @@ class DetCurve:
     background_hours: float
     n_detections: int = 0
     lowest_threshold: float = float("nan")
+    is_runs: bool = False
 
     def miss_at(self, fa_per_hour: float) -> "OperatingPoint":
         """Lowest miss rate among thresholds whose FA/h is <= the target (step curve, no interpolation)."""
@@ -193,4 +194,4 @@ def curve_from_runs(keyword: str, runs: Sequence[tuple[float, Sequence[Detection
                     miss_rate=np.array(miss), false_alarms=fa_arr,
                     fa_per_hour=fa_arr / background_hours, n_instances=n_inst,
                     background_hours=background_hours, n_detections=n_det,
-                    lowest_threshold=float(ths[0]))
+                    lowest_threshold=float(ths[0]), is_runs=True)

@@ -168,11 +168,17 @@ def plot_det(path: Path, curves: dict[str, dict[str, DetCurve]], bg_hours: float
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
     def draw(ax, c: DetCurve, label, color, ls):
-        x = np.maximum(c.fa_per_hour, floor)
-        y = 100 * c.miss_rate
-        order = np.argsort(x, kind="stable")
-        ax.plot(x[order], y[order], ls, color=color, label=label, drawstyle="steps-post"
-                if len(x) > 12 else "default", marker=None if len(x) > 12 else "o", ms=4)
+        # Best miss rate reachable at each false-alarm rate (what miss_at reads), as a staircase.
+        order = np.lexsort((c.miss_rate, c.fa_per_hour))
+        fa = c.fa_per_hour[order]
+        env = np.minimum.accumulate(c.miss_rate[order])
+        keep = np.r_[True, np.diff(env) != 0]
+        x = np.maximum(fa[keep], floor)
+        y = 100 * env[keep]
+        x = np.r_[x, 1e3]
+        y = np.r_[y, y[-1]]
+        ax.plot(x, y, ls, color=color, label=label, drawstyle="steps-post",
+                marker="o" if getattr(c, "is_runs", False) else None, ms=4)
 
     ax = axes[0]
     for si, (name, cs) in enumerate(curves.items()):
