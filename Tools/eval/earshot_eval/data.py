@@ -37,6 +37,23 @@ def cache_dir() -> Path:
     return Path(os.environ.get("EARSHOT_CACHE", "/work/cache"))
 
 
+REPO = Path(__file__).resolve().parents[3]
+
+
+def splits_dir() -> Path | None:
+    """Where the training tool's split files are: $EARSHOT_SPLITS, $EARSHOT_CACHE/splits, or the
+    training tool's default cache (<repo>/../earshot-cache/splits); None if none has val.txt."""
+    cands = []
+    if os.environ.get("EARSHOT_SPLITS"):
+        cands.append(Path(os.environ["EARSHOT_SPLITS"]))
+    cands += [cache_dir() / "splits", REPO.parent / "earshot-cache" / "splits",
+              Path("/work/earshot-cache/splits")]
+    for c in cands:
+        if (c / "val.txt").exists():
+            return c
+    return None
+
+
 def shared_dir() -> Path:
     return Path(os.environ.get("EARSHOT_SHARED", "/work/shared"))
 
@@ -93,17 +110,27 @@ def _sort_key(name: str):
 
 def validation_clips(fraction: float = 0.15) -> tuple[list[Clip], str]:
     """Validation keyword clips and a sentence saying where they came from."""
-    val = cache_dir() / "splits" / "val.txt"
-    if val.exists():
-        clips = []
+    sd = splits_dir()
+    if sd is not None:
+        val = sd / "val.txt"
+        clips, synthetic = [], 0
         with open(val, newline="") as f:
             for row in csv.reader(f):
                 if len(row) < 2 or row[0].startswith("#") or row[0] == "path":
                     continue
-                label = row[1].strip()
-                if label in KEYWORDS:
-                    clips.append(Clip(row[0].strip(), label))
-        return clips, f"training split file {val} ({len(clips)} keyword clips)"
+                path, label = row[0].strip(), row[1].strip()
+                if label not in KEYWORDS:
+                    continue
+                if "/keywords/" not in path:  # real recordings only, no synthetic keywords
+                    synthetic += 1
+                    continue
+                if (label, Path(path).stem) in CORRUPT:
+                    continue
+                clips.append(Clip(path, label))
+        return clips, (f"real recordings from the training tool's validation split {val} "
+                       f"(speaker blocks of 10 for alexa, name hash otherwise; never trained on; "
+                       f"{len(clips)} clips" + (f", {synthetic} synthetic ones left out" if synthetic
+                                                 else "") + ")")
     clips = []
     root = shared_dir() / "data" / "keywords"
     for kw in KEYWORDS:
@@ -121,6 +148,7 @@ def validation_clips(fraction: float = 0.15) -> tuple[list[Clip], str]:
 
 FORTUNE_FILES = ["fortunes", "literature", "people", "wisdom", "food", "science", "riddles",
                  "education", "work", "love", "pets", "platitudes", "humorists", "politics"]
+MIN_TEXT = 110
 BANNED = re.compile(r"alexa|computer|jarvis|snowboy|mirror|glass", re.I)
 
 ESPEAK_VOICES = ["en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-029", "en-gb-x-gbclan",
@@ -142,7 +170,9 @@ def fortune_texts() -> list[str]:
             t = " ".join(chunk.split())
             t = re.sub(r"[^A-Za-z0-9 ,.;:'?!\-]", " ", t)
             t = " ".join(t.split())
-            if 40 <= len(t) <= 400 and not BANNED.search(t):
+            # Training reads fortunes entries of at most 90 characters; only longer ones here,
+            # so no sentence of the background was ever spoken in training data.
+            if MIN_TEXT <= len(t) <= 400 and not BANNED.search(t):
                 out.append(t)
     return out
 
@@ -161,7 +191,8 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
     manifest = out_dir / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
-        if m.get("seconds_target") == seconds and m.get("seed") == seed:
+        if (m.get("seconds_target") == seconds and m.get("seed") == seed
+                and m.get("min_text") == MIN_TEXT):
             return m["items"]
     for tool in ("espeak-ng", "flite"):
         if shutil.which(tool) is None:
@@ -197,15 +228,20 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
         k += 1
         if len(items) % 100 == 0:
             log(f"  {tag}: {len(items)} utterances, {total / 60:.1f} min")
-    manifest.write_text(json.dumps({"seconds_target": seconds, "seed": seed, "items": items},
+    for old in out_dir.glob(f"{tag}_*.wav"):
+        if str(old) not in {i["path"] for i in items}:
+            old.unlink()
+    manifest.write_text(json.dumps({"seconds_target": seconds, "seed": seed, "min_text": MIN_TEXT,
+                                    "items": items},
                                    indent=1))
     return items
 
 
 def heldout_background() -> list[str] | None:
     """Paths from the training tool's background_heldout.txt, or None when absent."""
-    p = cache_dir() / "splits" / "background_heldout.txt"
-    if not p.exists():
+    sd = splits_dir()
+    p = sd / "background_heldout.txt" if sd else None
+    if p is None or not p.exists():
         return None
     out = []
     for line in p.read_text().splitlines():

@@ -18,7 +18,7 @@ from . import data, noise
 from .data import SR, log
 from .metrics import Instance
 
-STREAM_VERSION = 2
+STREAM_VERSION = 3
 
 
 def _params_key(params: dict, clips) -> str:
@@ -28,48 +28,70 @@ def _params_key(params: dict, clips) -> str:
     return h.hexdigest()[:16]
 
 
-def _background_items(params: dict, work: Path) -> tuple[list[tuple[str, np.ndarray]], list[np.ndarray], dict]:
-    """(name, audio) background speech segments, a babble pool, and a description."""
+def _speech_level(x: np.ndarray, frame: int = 320) -> float:
+    """RMS of the loud (speech) frames of a long recording: 90th percentile of frame RMS."""
+    n = len(x) // frame
+    if n == 0:
+        return 1e-6
+    r = np.sqrt((x[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(axis=1))
+    return float(np.percentile(r, 90)) + 1e-9
+
+
+def _background_items(params: dict, work: Path, target: float
+                      ) -> tuple[list[tuple[str, np.ndarray, bool]], list[np.ndarray], dict]:
+    """Background pieces (name, audio, already_levelled), a babble pool, and a description.
+
+    Uses the training tool's held-out background streams when listed (each scaled once so its
+    speech sits at the target level, cut into 4-20 s pieces), then fills up to the wanted amount
+    with text-to-speech made here from fortunes entries longer than any training sentence."""
     seed = params["seed"]
     speech_seconds = params["background_hours"] * 3600 * params["speech_fraction"]
-    held = data.heldout_background()
     babble_items = data.make_tts_pool(work / "tts_babble", 600.0, seed + 1, "babble")
     babble_pool = [data.load_audio(i["path"]) for i in babble_items]
+    segs: list[tuple[str, np.ndarray, bool]] = []
+    desc: dict = {}
+    total = 0.0
+    held = data.heldout_background() or []
+    used = 0
+    for p in held:
+        try:
+            x = data.load_audio(p)
+        except ValueError as e:
+            log(f"background skipped: {e}")
+            continue
+        x = x * (target / _speech_level(x))
+        used += 1
+        rng = random.Random(f"{seed}-{p}")
+        pos = 0
+        while pos < len(x) and total < speech_seconds:
+            L = int(rng.uniform(4, 20) * SR)
+            seg = x[pos:pos + L]
+            if len(seg) > SR:
+                segs.append((Path(p).name, seg.astype(np.float32), True))
+                total += len(seg) / SR
+            pos += L
     if held:
-        segs = []
-        total = 0.0
-        for p in held:
-            try:
-                x = data.load_audio(p)
-            except ValueError as e:
-                log(f"background skipped: {e}")
-                continue
-            # cut long files into 4-20 s pieces
-            rng = random.Random(f"{seed}-{p}")
-            pos = 0
-            while pos < len(x) and total < speech_seconds:
-                L = int(rng.uniform(4, 20) * SR)
-                seg = x[pos:pos + L]
-                if len(seg) > SR:
-                    segs.append((p, seg))
-                    total += len(seg) / SR
-                pos += L
-            if total >= speech_seconds:
-                break
-        desc = {"source": f"training split file {data.cache_dir() / 'splits' / 'background_heldout.txt'}",
-                "files_listed": len(held), "seconds_used": total}
-        return segs, babble_pool, desc
-    items = data.make_tts_pool(work / "tts_background", speech_seconds, seed, "bg")
-    segs = [(Path(i["path"]).name, data.load_audio(i["path"])) for i in items]
-    engines: dict[str, int] = {}
-    voices: set[str] = set()
-    for i in items:
-        engines[i["engine"]] = engines.get(i["engine"], 0) + 1
-        voices.add(f'{i["engine"]}:{i["voice"]}')
-    desc = {"source": "text-to-speech made for this evaluation only (espeak-ng + flite reading "
-                      "fortunes(6) text with keyword words filtered out)",
-            "utterances": len(items), "utterances_by_engine": engines,
-            "distinct_voices": len(voices), "seconds": sum(i["seconds"] for i in items)}
+        desc["heldout_streams"] = (f"{used} held-out background streams of the training tool "
+                                   f"({data.splits_dir()}/background_heldout.txt: held-out TTS "
+                                   f"sentences, a held-out FSDD speaker, noise beds), "
+                                   f"{total / 60:.1f} min")
+    rest = speech_seconds - total
+    if rest > 1.0:
+        items = data.make_tts_pool(work / "tts_background", rest, seed, "bg")
+        for i in items:
+            segs.append((Path(i["path"]).name, data.load_audio(i["path"]), False))
+        engines: dict[str, int] = {}
+        voices: set[str] = set()
+        for i in items:
+            engines[i["engine"]] = engines.get(i["engine"], 0) + 1
+            voices.add(f'{i["engine"]}:{i["voice"]}')
+        tts_sec = sum(i["seconds"] for i in items)
+        desc["tts"] = (f"{len(items)} utterances ({tts_sec / 60:.1f} min) synthesised here by "
+                       f"espeak-ng ({engines.get('espeak-ng', 0)}) and flite "
+                       f"({engines.get('flite', 0)}), {len(voices)} voice settings, reading "
+                       f"fortunes(6) entries of {data.MIN_TEXT}-400 characters (training only "
+                       f"uses entries of at most 90), keyword words filtered out")
+    desc["source"] = " + ".join(desc.values()) if desc else "none"
     return segs, babble_pool, desc
 
 
@@ -81,6 +103,10 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
               "background_hours": background_hours, "snr_db": snr_db, "level_dbfs": level_dbfs,
               "jitter_db": jitter_db, "speech_fraction": 0.85}
     clips, clip_desc = data.validation_clips()
+    held = data.heldout_background() or []
+    params["heldout_background"] = [
+        f"{p}:{Path(p).stat().st_size if Path(p).exists() else 0}:"
+        f"{int(Path(p).stat().st_mtime) if Path(p).exists() else 0}" for p in held]
     key = _params_key(params, clips)
     manifest_path = out / "manifest.json"
     if manifest_path.exists() and not force:
@@ -113,7 +139,8 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
         log(f"keyword clip skipped: {msg}")
     rng.shuffle(kw_items)
 
-    bg, babble_pool, bg_desc = _background_items(params, work)
+    target = 10 ** (level_dbfs / 20)
+    bg, babble_pool, bg_desc = _background_items(params, work, target)
     bg = list(bg)
     rng.shuffle(bg)
 
@@ -126,7 +153,6 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
         per_bg[j].append(item)
         secs[j] += len(item[1]) / SR
 
-    target = 10 ** (level_dbfs / 20)
     noise_rms = 10 ** ((level_dbfs - snr_db) / 20)
     labels: list[Instance] = []
     streams = []
@@ -144,15 +170,16 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
             pieces.append(g)
             pos += len(g)
 
-        def put(x):
+        def put(x, levelled=False):
             nonlocal pos
-            gain = target * 10 ** (rng.uniform(-jitter_db, jitter_db) / 20) / data.active_rms(x)
+            jitter = 10 ** (rng.uniform(-jitter_db, jitter_db) / 20)
+            gain = jitter if levelled else target * jitter / data.active_rms(x)
             pieces.append((x * gain).astype(np.float32))
             pos += len(x)
 
         for slot in range(n_slots):
-            for (_, seg) in bgs[bounds[slot]:bounds[slot + 1]]:
-                put(seg)
+            for (_, seg, levelled) in bgs[bounds[slot]:bounds[slot + 1]]:
+                put(seg, levelled)
                 gap(0.2, 1.0)
             if slot < len(kws):
                 gap(0.3, 1.5)
