@@ -7,5 +7,5 @@ struct Earshot: ParsableCommand {
         commandName: "earshot",
         abstract: "Wake-word detection for Linux: live, in batch, and on microcontrollers.",
         version: "0.1.0",
-        subcommands: [Score.self, Bench.self])
+        subcommands: [Score.self, FeaturesCommand.self, Bench.self])
 }
