@@ -137,7 +137,8 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
     (out / "results.json").write_text(json.dumps(results, indent=1))
     plot_det(out / "det.png", curves, bg)
     # ---- stdout summary
-    summ = [f"streams: {manifest['total_hours']:.2f} h, background {bg:.2f} h, "
+    summ = [f"command: {command}",
+            f"streams: {manifest['total_hours']:.2f} h, background {bg:.2f} h, "
             f"{sum(manifest['keyword_instances'].values())} keyword instances"]
     for s in ran:
         av = results["systems"].get(s["name"], {}).get("average")
