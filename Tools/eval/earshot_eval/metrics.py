@@ -69,6 +69,7 @@ class DetCurve:
             # If the very lowest swept threshold already meets the target, a lower one might
             # do better: the figure is then only an upper bound on the miss rate.
             bound_only=(i == 0 and self.n_detections > 0),
+            above_all=(i == len(self.thresholds) - 1),
         )
 
 
@@ -82,6 +83,7 @@ class OperatingPoint:
     false_alarms: int
     fa_per_hour: float
     bound_only: bool = False
+    above_all: bool = False  # the threshold had to go above every reported score
 
 
 def background_hours(total_seconds: float, instances: Sequence[Instance]) -> float:

@@ -81,7 +81,8 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
     # ---- per keyword table
     ran = [s for s in systems if s["name"] in curves]
     lines += ["## Miss rate per keyword", "",
-              "Cell: miss rate at 1 FA/h / at 1 FA/10 h (threshold used in brackets). "
+              "Cell: miss rate at 1 FA/h / at 1 FA/10 h (threshold used in brackets; `off` = only "
+              "a threshold above every reported score meets the rate). "
               "`≤` = reached at the lowest score the system reported, so only an upper bound. "
               "`—` = the system has no model for that keyword.", ""]
     hdr = "| keyword | n | " + " | ".join(s["name"] for s in ran) + " |"
@@ -100,7 +101,9 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
             a, b = c.miss_at(TARGETS[0]), c.miss_at(TARGETS[1])
             avg[s["name"]][0].append(a.miss_rate)
             avg[s["name"]][1].append(b.miss_rate)
-            cells.append(f"{_fmt(a)} ({_thr(a.threshold)}) / {_fmt(b)} ({_thr(b.threshold)})")
+            ta = "off" if a.above_all else _thr(a.threshold)
+            tb = "off" if b.above_all else _thr(b.threshold)
+            cells.append(f"{_fmt(a)} ({ta}) / {_fmt(b)} ({tb})")
             results["systems"].setdefault(s["name"], {})[kw] = {
                 "instances": c.n_instances, "detections": c.n_detections,
                 "miss_at_1_fa_per_h": a.miss_rate, "threshold_1_fa_per_h": a.threshold,
@@ -121,6 +124,24 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
             cells.append("—")
     lines.append("| **average** | | " + " | ".join(cells) + " |")
     lines.append("")
+    # ---- score saturation: the sweep cannot go above the top score
+    sat = []
+    for s in ran:
+        if s.get("runs"):
+            continue
+        for kw, c in curves[s["name"]].items():
+            if len(c.thresholds) < 2:
+                continue
+            top_i = len(c.thresholds) - 2  # last real score (the final one is above every score)
+            if c.fa_per_hour[top_i] > TARGETS[0]:
+                sat.append(f"{s['name']} {kw}: at its top score {c.thresholds[top_i]:.4g} it still "
+                           f"makes {c.fa_per_hour[top_i]:.1f} FA/h "
+                           f"({int(c.false_alarms[top_i])} false alarms) with miss rate "
+                           f"{100 * c.miss_rate[top_i]:.1f} %")
+    if sat:
+        lines += ["**Score saturation** — no threshold reaches 1 FA/h, because false alarms share "
+                  "the highest score the system can output (e.g. an int8 softmax tops out at "
+                  "255/256 = 0.9961):", ""] + [f"- {x}" for x in sat] + [""]
     # ---- alexa side by side
     alexa = [s for s in ran if "alexa" in curves[s["name"]]]
     lines += ["## alexa, side by side", "",
