@@ -80,7 +80,8 @@ def main(argv=None) -> int:
                    "description": DESCRIPTIONS.get(name, f"command `{spec[4:]}`")}
         systems.append(sysinfo)
         try:
-            det = detectors.make_detector(spec, args.threshold, repo, args.earshot_args)
+            det = detectors.make_detector(spec, args.threshold, repo, args.earshot_args,
+                                          cache=out / "detections")
             ident = json.dumps({"streams": manifest["key"], "spec": spec,
                                 "template": getattr(det, "template", None),
                                 "threshold": args.threshold,

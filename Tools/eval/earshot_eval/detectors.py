@@ -135,7 +135,7 @@ class MicroWakeWordDetector:
 
 # --------------------------------------------------------------------------- PocketSphinx
 
-POCKETSPHINX_LADDER = [1e-40, 1e-30, 1e-20, 1e-10]
+POCKETSPHINX_LADDER = [1e-40, 1e-30, 1e-20, 1e-10, 1e-5, 1e0]
 
 
 class PocketSphinxDetector:
@@ -186,14 +186,27 @@ class PocketSphinxDetector:
         d.end_utt()
         return out
 
+    cache: Path | None = None  # per-(stream, threshold) cache, so a longer ladder reuses runs
+
     def __call__(self, wav: Path) -> list[Detection]:
         out = []
+        st = wav.stat()
         for thr in self.thresholds:
-            out += self.run_one(wav, thr)
+            cf = (self.cache / f"{wav.stem}-{st.st_size}-{int(st.st_mtime)}-{thr:g}.jsonl"
+                  if self.cache else None)
+            if cf is not None and cf.exists():
+                out += [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
+                continue
+            dets = self.run_one(wav, thr)
+            if cf is not None:
+                cf.parent.mkdir(parents=True, exist_ok=True)
+                cf.write_text("".join(json.dumps(d.__dict__) + "\n" for d in dets))
+            out += dets
         return out
 
 
-def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = ""):
+def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "",
+                  cache: Path | None = None):
     """Build an adapter from its name: earshot | openwakeword | microwakeword | pocketsphinx |
     cmd:NAME=TEMPLATE."""
     if spec == "earshot":
@@ -211,7 +224,9 @@ def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "
     if spec == "microwakeword":
         return MicroWakeWordDetector()
     if spec == "pocketsphinx":
-        return PocketSphinxDetector()
+        d = PocketSphinxDetector()
+        d.cache = cache / "pocketsphinx-runs" if cache else None
+        return d
     if spec.startswith("cmd:") and "=" in spec:
         name, tmpl = spec[4:].split("=", 1)
         return CommandDetector(name, tmpl, threshold, cwd=repo)
