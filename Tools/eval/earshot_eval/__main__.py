@@ -95,6 +95,8 @@ def main(argv=None) -> int:
                       and json.loads(meta.read_text()).get("id") == h and not args.rerun)
             if cached:
                 sysinfo["timing"] = json.loads(meta.read_text()).get("timing")
+                if getattr(det, "cache", None) is not None:
+                    sysinfo["timing"] = None
                 log(f"{name}: using cached detections {djson}")
             else:
                 log(f"{name}: running on {len(wavs)} streams")
@@ -102,6 +104,8 @@ def main(argv=None) -> int:
                 meta.write_text(json.dumps({"id": h, "ident": json.loads(ident),
                                             "timing": timing}, indent=1))
                 sysinfo["timing"] = timing
+                if getattr(det, "cache", None) is not None:
+                    sysinfo["timing"] = None  # only the runs not cached before were timed
             dets = detectors.load_detections(djson)
             kws = getattr(det, "keywords", None)
             if not kws:

@@ -188,7 +188,7 @@ def plot_det(path: Path, curves: dict[str, dict[str, DetCurve]], bg_hours: float
     import matplotlib.pyplot as plt
 
     floor = 0.05
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 7), sharey=True)
     styles = ["-", "--", "-.", ":"]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -224,7 +224,8 @@ def plot_det(path: Path, curves: dict[str, dict[str, DetCurve]], bg_hours: float
         ax.axvline(0.1, color="grey", lw=0.8, ls="--")
         ax.grid(True, which="both", alpha=0.3)
         ax.set_xlabel(f"false alarms per hour (background {bg_hours:.2f} h; 0 drawn at {floor})")
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
+                  frameon=False)
     axes[0].set_ylabel("miss rate (%)")
     fig.suptitle("Earshot evaluation — DET curves (keywords + 0.5 s tail, 10 dB SNR)")
     fig.tight_layout()
