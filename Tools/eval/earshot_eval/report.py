@@ -55,7 +55,10 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
               "- Keyword instances: " + ", ".join(f"{k} {n}" for k, n in
                                                    sorted(manifest["keyword_instances"].items()))
               + f" — {manifest['keyword_source']}.",
-              f"- Background speech (never in training): {manifest['background_speech']['source']}.",
+              f"- Background speech (never in training): {manifest['background_speech']['source']}. "
+              "No background recording or sentence was in the training data, but training did use "
+              "the same TTS engines (other sentences), so false-alarm rates on real conversation "
+              "will be higher.",
               "- Noise per stream: " + "; ".join(f"{f}: {d}" for f, d in manifest["noise"].items())
               + ".",
               f"- Mixing: {manifest['mixing']}.",
