@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     total = sum(s["seconds"] for s in manifest["streams"])
     bg = background_hours(total, labels)
 
-    systems, curves = [], {}
+    systems, curves, all_dets = [], {}, {}
     for spec in [s.strip() for s in args.systems.split(",") if s.strip()]:
         name = spec.split("=", 1)[0][4:] if spec.startswith("cmd:") else spec
         sysinfo = {"name": name, "spec": spec,
@@ -117,6 +117,7 @@ def main(argv=None) -> int:
                 import numpy as np
                 sysinfo["run_params"] = [float(np.log10(t)) for t in det.thresholds]
             curves[name] = report.curves_for(sysinfo, dets, labels, bg)
+            all_dets[name] = dets
         except Exception as e:  # one system failing must not hide the others
             sysinfo["status"] = f"{type(e).__name__}: {e}"
             log(f"{name}: FAILED: {e}")
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
                 traceback.print_exc(file=sys.stderr)
 
     out.mkdir(parents=True, exist_ok=True)
-    summary = report.write_report(out, manifest, systems, curves, command)
+    summary = report.write_report(out, manifest, systems, curves, command, all_dets, labels)
     print(summary)
     return 0 if curves else 1
 

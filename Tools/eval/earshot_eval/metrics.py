@@ -197,3 +197,30 @@ def curve_from_runs(keyword: str, runs: Sequence[tuple[float, Sequence[Detection
                     fa_per_hour=fa_arr / background_hours, n_instances=n_inst,
                     background_hours=background_hours, n_detections=n_det,
                     lowest_threshold=float(ths[0]), is_runs=True)
+
+
+def false_alarm_kinds(keyword: str, detections: Iterable[Detection], instances: Sequence[Instance],
+                      threshold: float, tail: float = TAIL_SECONDS) -> dict[str, int]:
+    """Classify the false alarms of `keyword` at `threshold`: 'repeat' (a further firing within
+    3 s after an instance of the same keyword, e.g. a refractory period shorter than the model's
+    window), 'other_keyword' (on or just after another keyword's instance), 'background'."""
+    kept = sorted((d for d in detections if d.keyword == keyword and d.score >= threshold),
+                  key=lambda d: (d.file, d.time))
+    used: set[int] = set()
+    kinds = {"repeat": 0, "other_keyword": 0, "background": 0}
+    insts = list(instances)
+    for d in kept:
+        own = [i for i, x in enumerate(insts) if x.file == d.file and x.keyword == keyword
+               and x.start <= d.time <= x.end + tail]
+        if own and own[0] not in used:
+            used.add(own[0])
+            continue
+        if own or any(x.file == d.file and x.keyword == keyword and x.end + tail < d.time <= x.end + 3.0
+                      for x in insts):
+            kinds["repeat"] += 1
+        elif any(x.file == d.file and x.keyword != keyword and x.start <= d.time <= x.end + 1.0
+                 for x in insts):
+            kinds["other_keyword"] += 1
+        else:
+            kinds["background"] += 1
+    return kinds

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import KEYWORDS
-from .metrics import DetCurve, Detection, Instance, curve_from_runs, det_curve
+from .metrics import (DetCurve, Detection, Instance, curve_from_runs, det_curve,
+                      false_alarm_kinds)
 
 TARGETS = (1.0, 0.1)
 
@@ -31,6 +32,14 @@ def curves_for(system: dict, dets: list[Detection], labels: list[Instance], bg_h
     return out
 
 
+def _kinds(name, kw, thr, detections, labels) -> str:
+    if not detections or name not in detections or labels is None:
+        return ""
+    k = false_alarm_kinds(kw, detections[name], labels, thr)
+    return (f"; of those, {k['repeat']} repeat firings within 3 s of a hit, "
+            f"{k['other_keyword']} on another keyword, {k['background']} on background")
+
+
 def _fmt(op) -> str:
     s = f"{100 * op.miss_rate:.1f} %"
     return ("≤ " + s) if op.bound_only else s
@@ -43,7 +52,9 @@ def _thr(x: float) -> str:
 
 
 def write_report(out: Path, manifest: dict, systems: list[dict],
-                 curves: dict[str, dict[str, DetCurve]], command: str) -> str:
+                 curves: dict[str, dict[str, DetCurve]], command: str,
+                 detections: dict[str, list[Detection]] | None = None,
+                 labels: list[Instance] | None = None) -> str:
     """Write report.md, results.json and det.png to `out`; return a short stdout summary."""
     bg = manifest["background_hours"]
     lines = ["# Earshot wake-word evaluation", "",
@@ -140,7 +151,8 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
                 sat.append(f"{s['name']} {kw}: at its top score {c.thresholds[top_i]:.4g} it still "
                            f"makes {c.fa_per_hour[top_i]:.1f} FA/h "
                            f"({int(c.false_alarms[top_i])} false alarms) with miss rate "
-                           f"{100 * c.miss_rate[top_i]:.1f} %")
+                           f"{100 * c.miss_rate[top_i]:.1f} %"
+                           + _kinds(s["name"], kw, float(c.thresholds[top_i]), detections, labels))
     if sat:
         lines += ["**Score saturation** — no threshold reaches 1 FA/h, because false alarms share "
                   "the highest score the system can output (e.g. an int8 softmax tops out at "

@@ -8,7 +8,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from earshot_eval.metrics import (  # noqa: E402
-    Detection, Instance, background_hours, det_curve, peaks_from_trace)
+    Detection, Instance, background_hours, det_curve, false_alarm_kinds, peaks_from_trace)
 
 
 def _setup():
@@ -87,6 +87,16 @@ class MetricsTest(unittest.TestCase):
         c = det_curve("alexa", [], insts, 2.0)
         self.assertEqual(c.miss_at(1.0).miss_rate, 1.0)
         self.assertEqual(c.miss_at(1.0).false_alarms, 0)
+
+    def test_false_alarm_kinds(self):
+        insts = [Instance("s.wav", "alexa", 10.0, 11.0), Instance("s.wav", "computer", 20.0, 21.0)]
+        dets = [Detection("s.wav", "alexa", 11.2, 0.9),   # hit
+                Detection("s.wav", "alexa", 12.2, 0.9),   # repeat 1 s later
+                Detection("s.wav", "alexa", 20.8, 0.9),   # on "computer"
+                Detection("s.wav", "alexa", 40.0, 0.9),   # background
+                Detection("s.wav", "alexa", 50.0, 0.1)]   # below threshold
+        self.assertEqual(false_alarm_kinds("alexa", dets, insts, 0.5),
+                         {"repeat": 1, "other_keyword": 1, "background": 1})
 
     def test_peaks_from_trace(self):
         t = np.arange(0, 10, 0.1)
