@@ -190,6 +190,9 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
                        f"{av['keywords']} kw" if av else "")
                     + (f"; alexa {100 * al['miss_at_1_fa_per_h']:.1f} % / "
                        f"{100 * al['miss_at_0.1_fa_per_h']:.1f} %" if al else ""))
+    if sat:
+        summ.append(f"score saturation for {len(sat)} keyword(s): no threshold reaches 1 FA/h; "
+                    f"see 'Score saturation' in the report")
     for s in systems:
         if s.get("status", "ok") != "ok":
             summ.append(f"{s['name']:>14}: not run: {s['status']}")
