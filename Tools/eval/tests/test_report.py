@@ -1,0 +1,54 @@
+"""The report on synthetic curves: table values, PNG and JSON written."""
+import json
+import os
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from earshot_eval.metrics import Detection, Instance, background_hours  # noqa: E402
+from earshot_eval.report import curves_for, write_report  # noqa: E402
+
+
+class ReportTest(unittest.TestCase):
+    def test_report_files_and_numbers(self):
+        labels = [Instance("s.wav", "alexa", 10.0 * k, 10.0 * k + 1) for k in range(1, 5)]
+        total = 7200.0
+        bh = background_hours(total, labels)
+        # system A: 3 hits at 0.9, one at 0.3, a background FA at 0.5 (~2 h of background):
+        # 1 FA/h allows that FA -> miss 0; 1 FA/10 h allows none -> t = 0.9, miss 25 %.
+        a = [Detection("s.wav", "alexa", 10.0 * k + 0.5, 0.9) for k in range(1, 4)]
+        a.append(Detection("s.wav", "alexa", 3000.0, 0.5))
+        a.append(Detection("s.wav", "alexa", 40.2, 0.3))  # instance 4, weakly
+        # system B (runs): run -30 hits 4 with 5 FAs, run -20 hits 2 with 0 FA.
+        b = [Detection("s.wav", "alexa", 10.0 * k + 0.5, -30.0) for k in range(1, 5)]
+        b += [Detection("s.wav", "alexa", 1000.0 + 100 * i, -30.0) for i in range(5)]
+        b += [Detection("s.wav", "alexa", 10.0 * k + 0.5, -20.0) for k in range(1, 3)]
+        sa = {"name": "A", "description": "a", "keywords": ["alexa"]}
+        sb = {"name": "B", "description": "b", "keywords": ["alexa"], "runs": True,
+              "run_params": [-30.0, -20.0]}
+        curves = {"A": curves_for(sa, a, labels, bh), "B": curves_for(sb, b, labels, bh)}
+        manifest = {"background_hours": bh, "total_hours": total / 3600,
+                    "streams": [{"file": "s.wav", "seconds": total}],
+                    "keyword_instances": {"alexa": 4}, "keyword_source": "test",
+                    "background_speech": {"source": "test"}, "noise": {"s.wav": "none"},
+                    "mixing": "none"}
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            summary = write_report(out, manifest, [sa, sb], curves, "run.sh --test")
+            self.assertTrue((out / "det.png").stat().st_size > 10_000)
+            self.assertTrue((out / "det.svg").exists())
+            res = json.loads((out / "results.json").read_text())
+            self.assertAlmostEqual(res["systems"]["A"]["alexa"]["miss_at_1_fa_per_h"], 0.0)
+            self.assertAlmostEqual(res["systems"]["A"]["alexa"]["miss_at_0.1_fa_per_h"], 0.25)
+            self.assertAlmostEqual(res["systems"]["B"]["alexa"]["miss_at_1_fa_per_h"], 0.5)
+            self.assertAlmostEqual(res["systems"]["B"]["alexa"]["miss_at_0.1_fa_per_h"], 0.5)
+            md = (out / "report.md").read_text()
+            self.assertIn("| alexa | 4 |", md)
+            self.assertIn("run.sh --test", summary)
+
+
+if __name__ == "__main__":
+    unittest.main()
