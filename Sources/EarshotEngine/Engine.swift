@@ -235,7 +235,6 @@ public final class Engine {
             let n = min(hopLength, samples.count - offset)
             let piece = UnsafeBufferPointer(rebasing: samples[offset..<(offset + n)])
             offset += n
-            let before = totals.samples
             totals.samples += n
             var produced = false
             let ringPtr = ring
@@ -260,7 +259,9 @@ public final class Engine {
             hopsSinceEval += frameCount
             if hopsSinceEval >= evaluateEveryHops {
                 hopsSinceEval = 0
-                runInference(endSample: before + n, onDetection: onDetection)
+                // The decision belongs to the end of the newest frame, whatever the chunking.
+                let frameEnd = manifest.features.windowLength + (totals.hops - 1) * hopLength
+                runInference(endSample: frameEnd, onDetection: onDetection)
                 start = clock()
             }
         }

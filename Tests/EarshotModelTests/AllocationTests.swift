@@ -1,32 +1,9 @@
 import Glibc
-import MallocInterposerSwift
-import Synchronization
+import AllocationCounting
 import Testing
 @testable import EarshotModel
 
-// Heap allocations during invoke(), counted by malloc-interposer. Only allocations made on the
-// measuring thread count, so tests running in parallel on other threads do not disturb it.
-
-private nonisolated(unsafe) var measuringThread: pthread_t = pthread_self()
-private let threadMallocs = Atomic<Int>(0)
-
-private let countOnMeasuringThread: MallocInterposerSwift.AllocationHook = { _ in
-    if pthread_equal(pthread_self(), measuringThread) != 0 {
-        threadMallocs.add(1, ordering: .relaxed)
-    }
-}
-
-/// Allocations made by this thread while `body` runs.
-private func countMallocs(_ body: () -> Void) -> Int {
-    measuringThread = pthread_self()
-    threadMallocs.store(0, ordering: .relaxed)
-    MallocInterposerSwift.setAllocationHook(countOnMeasuringThread)
-    MallocInterposerSwift.hook()
-    body()
-    MallocInterposerSwift.unhook()
-    MallocInterposerSwift.setAllocationHook(nil)
-    return threadMallocs.load(ordering: .relaxed)
-}
+// Heap allocations during invoke(), counted on the measuring thread (see AllocationCounting).
 
 @Suite(.serialized)
 struct AllocationTests {
