@@ -42,6 +42,11 @@ def real_keyword_split(paths: Paths, val_mod: int = 7) -> list[tuple[str, str, s
     out = []
     for kw in KEYWORDS:
         for f in sorted((paths.keywords / kw).glob("*.flac")):
+            try:
+                audio.load(f)
+            except Exception as e:  # the corrupt alexa FLACs
+                print(f"data: skipping unreadable {f}: {e}", flush=True)
+                continue
             stem = f.stem
             key = f"{kw}/{int(stem) // 10}" if stem.isdigit() else f"{kw}/{stem}"
             split = "val" if _h(key) % val_mod == 3 else "train"
