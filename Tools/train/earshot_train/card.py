@@ -75,7 +75,9 @@ Validation clips are rendered from data never used in training: held-out speaker
 keywords (each held-out recording twice: as recorded, and with added noise 5–20 dB SNR / reverb),
 held-out TTS sentences and near-miss words, the held-out FSDD speaker, and fresh noise.
 Threshold per keyword = the lowest value in 0.30…0.98 at which ≤ 0.5 % of the validation clips of all
-other classes score at or above it (`earshot-kws.json` → `thresholds`).
+other classes score at or above it **and** the threshold-tuning streams ({report.get('tuning_hours', 0):.2f} h: validation
+sentences over noise beds, separate from the held-out test streams) give ≤ 2 false alarms per hour for
+that keyword (`earshot-kws.json` → `thresholds`).
 
 * clip accuracy (argmax, {va['clips']} clips): **int8 {100 * va['accuracy_int8']:.1f} %**, float {100 * va['accuracy_float']:.1f} %
 

@@ -251,14 +251,14 @@ def _write_csv(path: Path, rows) -> None:
 
 
 def heldout_streams(paths: Paths, sources: list[str], rng: np.random.Generator, n_streams: int,
-                    minutes: float) -> list[str]:
+                    minutes: float, folder: Path | None = None, prefix: str = "background") -> list[str]:
     """Long background streams from held-out speech + noise + music, for false-alarm evaluation."""
     out = []
     pool = list(sources)
     rng.shuffle(pool)
     per = int(np.ceil(len(pool) / n_streams))
     for k in range(n_streams):
-        p = paths.heldout / f"background_{k:02d}.wav"
+        p = (folder or paths.heldout) / f"{prefix}_{k:02d}.wav"
         out.append(str(p))
         if p.exists():
             continue
@@ -292,7 +292,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     rng = np.random.default_rng(seed)
     n = lambda v: max(1, int(round(v * scale)))
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
-                      sentences=n(900), word_fraction=min(1.0, scale * 2))
+                      sentences=n(2000), word_fraction=min(1.0, scale * 2))
     jobs = [j for j, _, _ in plan]
     written = tts.synthesize_jobs(jobs, workers)
     tts_sources = [(w, lab, split) for (j, lab, split), w in zip(plan, written) if w]
@@ -317,6 +317,11 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     streams = heldout_streams(paths, heldout_src, np.random.default_rng(seed + 7), n_streams=max(1, n(6)),
                               minutes=5.0 if scale >= 1 else 0.5)
     _write_csv(paths.splits / "background_heldout.txt", [(s, BACKGROUND) for s in streams])
+    # threshold-tuning streams from validation sentences (separate from the held-out test streams)
+    tune_src = [p for p, l, s in tts_sources if "/sent/" in p and s == "val"]
+    tune = heldout_streams(paths, tune_src, np.random.default_rng(seed + 11), n_streams=max(1, n(2)),
+                           minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "tune", prefix="tune")
+    _write_csv(paths.splits / "tune_streams.txt", [(s, BACKGROUND) for s in tune])
 
     items = {"train": [], "val": []}
     babble = sent_train[:200]
@@ -342,7 +347,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         elif "/words/" in p:
             add("train", p, lab, 1, "train")
         elif "/sent/" in p and s in ("train", "val"):
-            add(s, p, lab, 3 if s == "train" else 1, "crop")
+            add(s, p, lab, 5 if s == "train" else 1, "crop")
     for p, lab, s in fsdd:
         if s == "train" and _h(p) % 3 == 0:
             add("train", p, lab, 1, "train")
