@@ -129,7 +129,9 @@ venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 `python -m earshot_train all` (prepare → features → train → convert → evaluate) and writes
 `Models/earshot-kws.tflite`, `.json`, `.report.json` and this card.
 On this shared 2-core machine the run took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
-{tr['epochs']} epochs); data preparation dominates the first run and is cached afterwards.
+{tr['epochs']} epochs), with the synthetic speech and rendered clips already cached. From an empty cache,
+data preparation (~4,000 TTS clips and ~19,000 rendered windows) adds about 25–30 min on this machine
+while shared with other jobs (measured: 20 min for the first 2,454 TTS clips + 15,000 windows).
 CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check; ~3 min).
 
 ## Limitations

@@ -79,7 +79,8 @@ def fortune_sentences(max_len: int = 90, min_len: int = 20) -> list[str]:
 
 
 def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_miss_reps: int,
-               common_reps: int, sentences: int, word_fraction: float = 1.0) -> list[tuple[tts.Job, str, str]]:
+               common_reps: int, sentences: int, word_fraction: float = 1.0,
+               extra_near_reps: int = 0) -> list[tuple[tts.Job, str, str]]:
     """TTS jobs with (label, split). Sentences are split train / val / heldout (background streams)."""
     engines = tts.available_engines()
     weights = {"espeak": 5, "mbrola": 2, "flite": 2, "festival": 1.5, "pico": 1, "piper": 2.5}
@@ -118,6 +119,14 @@ def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_mi
         e = str(rng.choice(fast))
         out = paths.tts / "sent" / f"s{k:05d}_{e}.wav"
         plan.append((tts.random_job(e, sents[j], out, rng), UNKNOWN, split))
+    # extra training-only near misses, drawn from their own generator so the plan above never changes
+    # (keeps cached files and the train/val/held-out assignment of sentences stable)
+    rng2 = np.random.default_rng(4242)
+    for w in near:
+        for r in range(near_miss_reps, near_miss_reps + extra_near_reps):
+            e = str(rng2.choice(eng, p=p))
+            out = paths.tts / "near" / f"{re.sub('[^a-z]', '_', w)}_{e}_{r}.wav"
+            plan.append((tts.random_job(e, w, out, rng2), UNKNOWN, "train"))
     return plan
 
 
@@ -292,7 +301,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     rng = np.random.default_rng(seed)
     n = lambda v: max(1, int(round(v * scale)))
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
-                      sentences=n(2000), word_fraction=min(1.0, scale * 2))
+                      sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8))
     jobs = [j for j, _, _ in plan]
     written = tts.synthesize_jobs(jobs, workers)
     tts_sources = [(w, lab, split) for (j, lab, split), w in zip(plan, written) if w]
