@@ -11,7 +11,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="earshot_train", description=__doc__)
     ap.add_argument("step", choices=["prepare", "features", "train", "all"])
     ap.add_argument("--scale", type=float, default=1.0, help="data scale (<1 for a tiny smoke-test set)")
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--smoke", action="store_true", help="tiny run; writes to $EARSHOT_MODELS (not Models/)")

@@ -185,7 +185,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
 
     counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
     cw = {i: float(len(ytr) / (len(LABELS) * max(1.0, counts[i]))) for i in range(len(LABELS))}
-    cw[LABELS.index(UNKNOWN)] *= 1.5  # false alarms on other speech cost more than a missed clip
+    cw[LABELS.index(UNKNOWN)] *= 2.0  # false alarms on other speech cost more than a missed clip
     steps = max(1, int(np.ceil(len(xtr) / 128))) * epochs
     lr = keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
