@@ -109,7 +109,8 @@ WINDOW_SAMPLES = (FRAMES - 1) * FEATURES["hopLength"] + FEATURES["windowLength"]
 EVALUATE_EVERY_HOPS = 3
 """Run the network every 3 hops (60 ms) on the newest FRAMES frames."""
 SMOOTHING_INFERENCES = 3
-REFRACTORY_SECONDS = 1.0
+REFRACTORY_SECONDS = 1.5
+"""Hold-off after a detection; ≥ the 1.49 s window, so one utterance that stays in the window fires once."""
 
 
 def write_feature_config(path: Path) -> None:
