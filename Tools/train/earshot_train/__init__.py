@@ -1,0 +1,1 @@
+"""Earshot wake-word training pipeline: data → `earshot features` → Keras DS-CNN → int8 TFLite → Models/."""

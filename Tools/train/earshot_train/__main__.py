@@ -1,0 +1,53 @@
+"""Command line: python -m earshot_train {prepare,features,train,all} [--scale S] [--epochs E] [--smoke]."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from .config import Paths
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="earshot_train", description=__doc__)
+    ap.add_argument("step", choices=["prepare", "features", "train", "all", "streamtest"])
+    ap.add_argument("--scale", type=float, default=1.0, help="data scale (<1 for a tiny smoke-test set)")
+    ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--eval-only", action="store_true",
+                    help="train step: re-evaluate the exported model without training (thresholds, report, card)")
+    ap.add_argument("--smoke", action="store_true", help="tiny run; writes to $EARSHOT_MODELS (not Models/)")
+    a = ap.parse_args()
+    paths = Paths()
+    t0 = time.time()
+    if a.step == "streamtest":  # re-evaluate the shipped model on the streaming test; updates report + card
+        import json
+        from .streamtest import streaming_recall
+        from .train import Int8Model
+        from .card import write_card
+        rep_path = paths.models / "earshot-kws.report.json"
+        report = json.loads(rep_path.read_text())
+        report["streaming_val"] = streaming_recall(paths, Int8Model(paths.models / "earshot-kws.tflite"),
+                                                   report["thresholds"])
+        print(json.dumps(report["streaming_val"], indent=2))
+        rep_path.write_text(json.dumps(report, indent=2) + "\n")
+        summary = json.loads((paths.cache / "data_summary.json").read_text())
+        write_card(paths, report, summary, paths.models / "README.md")
+        return
+    if a.step in ("prepare", "all"):
+        from .data import prepare
+        prepare(paths, scale=a.scale, workers=a.workers, seed=a.seed)
+        print(f"prepare: {time.time() - t0:.0f} s", flush=True)
+    if a.step in ("features", "train", "all"):
+        from .features import extract
+        t1 = time.time()
+        data = {s: extract(paths, s) for s in ("train", "val")}
+        print(f"features: {time.time() - t1:.0f} s", flush=True)
+        if a.step in ("train", "all"):
+            from .train import run
+            run(paths, data, epochs=a.epochs, seed=a.seed, smoke=a.smoke, started=t0, eval_only=a.eval_only)
+    print(f"total: {time.time() - t0:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Paths, labels and the feature/window configuration shared by every pipeline step."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+"""The repository root (Tools/train/earshot_train/config.py is three levels below it)."""
+
+KEYWORDS = ["alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"]
+"""Keyword labels, exactly as the runtime and the sidecar JSON spell them."""
+
+BACKGROUND = "_background_"
+UNKNOWN = "_unknown_"
+LABELS = [BACKGROUND, UNKNOWN] + KEYWORDS
+"""Class names in model output order."""
+
+# Spoken form(s) of each keyword, used for synthetic speech.
+KEYWORD_TEXTS = {
+    "alexa": ["Alexa", "alexa", "Alexa!"],
+    "computer": ["computer", "Computer", "computer!"],
+    "jarvis": ["Jarvis", "jarvis", "Jarvis!"],
+    "smart_mirror": ["smart mirror", "Smart mirror", "smart mirror!"],
+    "snowboy": ["snowboy", "snow boy", "Snowboy!"],
+    "view_glass": ["view glass", "View glass", "view glass!"],
+}
+
+# Near misses and fragments that must NOT trigger (labelled _unknown_).
+NEAR_MISSES = [
+    "alex", "alexander", "a lexus", "lexa", "election", "alexis", "alas", "relax", "a letter",
+    "computing", "commuter", "compute", "come pewter", "compete", "commute her", "competitor", "computed",
+    "jar", "jars", "service", "nervous", "carvings", "harvest", "travis", "jarred", "garbage",
+    "smart", "mirror", "smarter", "smart mister", "mister", "near her", "smart error", "start mirror",
+    "snow", "boy", "snowball", "snowy", "slow boy", "no boy", "cowboy", "snowplow", "show boy",
+    "view", "glass", "new glass", "few glasses", "view class", "blue grass", "eyeglass", "review",
+    "hourglass", "viewer", "interview", "class", "grass",
+]
+
+COMMON_WORDS = (
+    "the of and to in is you that it he was for on are as with his they at be this have from or one had by "
+    "word but not what all were we when your can said there use an each which she do how their if will up "
+    "other about out many then them these so some her would make like him into time has look two more write "
+    "go see number no way could people my than first water been call who oil its now find long down day did "
+    "get come made may part over new sound take only little work know place year live me back give most very "
+    "after thing our just name good sentence man think say great where help through much before line right "
+    "too mean old any same tell boy follow came want show also around form three small set put end does "
+    "another well large must big even such because turn here why ask went men read need land different home "
+    "us move try kind hand picture again change off play spell air away animal house point page letter mother "
+    "answer found study still learn should america world hello okay hey stop music weather lights timer "
+    "kitchen tomorrow morning evening window table phone camera mirror-less glasses boxer carpet jacket"
+).split()
+
+FSDD_HELDOUT_SPEAKERS = {"nicolas"}
+"""FSDD speakers kept out of training for the held-out background set."""
+
+
+@dataclass
+class Paths:
+    """Where inputs come from and generated data goes (never inside the repository)."""
+
+    data: Path = field(default_factory=lambda: Path(os.environ.get("EARSHOT_DATA", REPO.parent / "shared" / "data")))
+    cache: Path = field(default_factory=lambda: Path(os.environ.get("EARSHOT_CACHE", REPO.parent / "earshot-cache")))
+    models: Path = field(default_factory=lambda: Path(os.environ.get("EARSHOT_MODELS", REPO / "Models")))
+    earshot: Path = field(default_factory=lambda: Path(os.environ.get("EARSHOT_BIN", REPO / ".build" / "release" / "earshot")))
+
+    @property
+    def keywords(self) -> Path: return self.data / "keywords"
+    @property
+    def fsdd(self) -> Path: return self.data / "speech" / "fsdd"
+    @property
+    def tts(self) -> Path: return self.cache / "tts"
+    @property
+    def clips(self) -> Path: return self.cache / "clips"
+    @property
+    def splits(self) -> Path: return self.cache / "splits"
+    @property
+    def features(self) -> Path: return self.cache / "features"
+    @property
+    def heldout(self) -> Path: return self.cache / "heldout"
+    @property
+    def work(self) -> Path: return self.cache / "work"
+
+
+# Front end: MLPerf Tiny MFCC (16 kHz, 30 ms Hann, 20 ms hop, 512 FFT, magnitude, 40 mel 20–4000 Hz, 10 MFCC).
+FEATURES = {
+    "sampleRate": 16000,
+    "windowLength": 480,
+    "window": "hann",
+    "hopLength": 320,
+    "fftSize": 512,
+    "spectrum": "magnitude",
+    "melBands": 40,
+    "melLowHz": 20.0,
+    "melHighHz": 4000.0,
+    "logFloor": 1e-6,
+    "dctScale": math.sqrt(2.0 / 40.0),
+    "coefficients": 10,
+}
+
+SAMPLE_RATE = FEATURES["sampleRate"]
+FRAMES = 74
+"""Frames per model input: 74 frames of 20 ms hop + 30 ms window span 1.49 s of audio."""
+WINDOW_SAMPLES = (FRAMES - 1) * FEATURES["hopLength"] + FEATURES["windowLength"]
+"""Samples needed to produce exactly FRAMES frames (23,840 = 1.49 s)."""
+
+EVALUATE_EVERY_HOPS = 3
+"""Run the network every 3 hops (60 ms) on the newest FRAMES frames."""
+SMOOTHING_INFERENCES = 3
+REFRACTORY_SECONDS = 1.5
+"""Hold-off after a detection; ≥ the 1.49 s window, so one utterance that stays in the window fires once."""
+
+
+def write_feature_config(path: Path) -> None:
+    """Writes the FeatureConfig JSON that `earshot features --config` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(FEATURES, indent=2) + "\n")

@@ -1,0 +1,396 @@
+"""Data preparation: source splits, synthetic speech, augmentation and rendering of fixed-length clips.
+
+Outputs (all under $EARSHOT_CACHE, never in the repository):
+  tts/...                         synthetic speech (16 kHz WAV)
+  splits/train.txt, splits/val.txt    source clips: path,label (val = held-out real speakers etc.)
+  splits/background_heldout.txt   long held-out background streams (never used in training)
+  clips/{train,val}/...           rendered WINDOW_SAMPLES-long augmented clips
+  clips/{train,val}.csv           path,label of the rendered clips (the order of the feature rows)
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+from . import audio, tts
+from .config import (BACKGROUND, COMMON_WORDS, FSDD_HELDOUT_SPEAKERS, KEYWORD_TEXTS, KEYWORDS, NEAR_MISSES,
+                     UNKNOWN, WINDOW_SAMPLES, Paths)
+
+W = WINDOW_SAMPLES
+SR = audio.SR
+
+
+def _h(s: str) -> int:
+    return int(hashlib.sha1(s.encode()).hexdigest()[:8], 16)
+
+
+# ---------------------------------------------------------------- sources
+
+def real_keyword_split(paths: Paths, val_mod: int = 7) -> list[tuple[str, str, str]]:
+    """(path, label, split) for the recorded keyword clips.
+
+    Numbered files (alexa/17.flac) are split by blocks of 10 consecutive numbers, since neighbouring
+    numbers are usually one speaker; UUID-named files carry no speaker information and are split by a
+    hash of the name. Unreadable files (the corrupt alexa FLACs) are skipped.
+    """
+    out = []
+    for kw in KEYWORDS:
+        for f in sorted((paths.keywords / kw).glob("*.flac")):
+            try:
+                audio.load(f)
+            except Exception as e:  # the corrupt alexa FLACs
+                print(f"data: skipping unreadable {f}: {e}", flush=True)
+                continue
+            stem = f.stem
+            key = f"{kw}/{int(stem) // 10}" if stem.isdigit() else f"{kw}/{stem}"
+            split = "val" if _h(key) % val_mod == 3 else "train"
+            out.append((str(f), kw, split))
+    return out
+
+
+def fortune_sentences(max_len: int = 90, min_len: int = 20) -> list[str]:
+    """Single-sentence-ish lines from the fortunes packages (plain text, no markup)."""
+    roots = [Path("/usr/share/games/fortunes")]
+    seen, out = set(), []
+    for root in roots:
+        if not root.exists():
+            continue
+        for f in sorted(root.iterdir()):
+            if f.suffix in (".dat", ".u8") or f.is_dir() or f.name.startswith("off"):
+                continue
+            try:
+                text = f.read_text(errors="ignore")
+            except OSError:
+                continue
+            for entry in text.split("\n%\n"):
+                s = " ".join(entry.split())
+                s = re.sub(r"[^A-Za-z0-9 ,.?!']", " ", s)
+                s = " ".join(s.split())
+                if min_len <= len(s) <= max_len and s not in seen and not re.search(r"(alexa|jarvis|snowboy|computer|mirror|glass)", s, re.I):
+                    seen.add(s)
+                    out.append(s)
+    return out
+
+
+def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_miss_reps: int,
+               common_reps: int, sentences: int, word_fraction: float = 1.0,
+               extra_near_reps: int = 0) -> list[tuple[tts.Job, str, str]]:
+    """TTS jobs with (label, split). Sentences are split train / val / heldout (background streams)."""
+    engines = tts.available_engines()
+    weights = {"espeak": 5, "mbrola": 2, "flite": 2, "festival": 1.5, "pico": 1, "piper": 2.5}
+    eng = [e for e in engines if e in weights]
+    p = np.array([weights[e] for e in eng], float)
+    p /= p.sum()
+    plan = []
+
+    def pick():
+        return str(rng.choice(eng, p=p))
+
+    for kw in KEYWORDS:
+        for i in range(per_keyword):
+            e = pick()
+            text = KEYWORD_TEXTS[kw][i % len(KEYWORD_TEXTS[kw])]
+            out = paths.tts / "kw" / kw / f"{e}_{i:04d}.wav"
+            plan.append((tts.random_job(e, text, out, rng), kw, "train"))
+    near = NEAR_MISSES[:: max(1, int(round(1 / word_fraction)))]
+    common = COMMON_WORDS[:: max(1, int(round(1 / word_fraction)))]
+    for w in near:
+        for r in range(near_miss_reps):
+            e = pick()
+            out = paths.tts / "near" / f"{re.sub('[^a-z]', '_', w)}_{e}_{r}.wav"
+            split = "val" if r == near_miss_reps - 1 else "train"
+            plan.append((tts.random_job(e, w, out, rng), UNKNOWN, split))
+    for w in common:
+        for r in range(common_reps):
+            e = pick()
+            out = paths.tts / "words" / f"{re.sub('[^a-z]', '_', w)}_{e}_{r}.wav"
+            plan.append((tts.random_job(e, w, out, rng), UNKNOWN, "train"))
+    sents = fortune_sentences()
+    order = rng.permutation(len(sents))[:sentences]
+    for k, j in enumerate(order):
+        split = "train" if k % 10 < 6 else ("val" if k % 10 < 7 else "heldout")
+        fast = [e for e in eng if e in ("espeak", "mbrola", "flite", "pico", "piper")]
+        e = str(rng.choice(fast))
+        out = paths.tts / "sent" / f"s{k:05d}_{e}.wav"
+        plan.append((tts.random_job(e, sents[j], out, rng), UNKNOWN, split))
+    # extra training-only near misses, drawn from their own generator so the plan above never changes
+    # (keeps cached files and the train/val/held-out assignment of sentences stable)
+    rng2 = np.random.default_rng(4242)
+    for w in near:
+        for r in range(near_miss_reps, near_miss_reps + extra_near_reps):
+            e = str(rng2.choice(eng, p=p))
+            out = paths.tts / "near" / f"{re.sub('[^a-z]', '_', w)}_{e}_{r}.wav"
+            plan.append((tts.random_job(e, w, out, rng2), UNKNOWN, "train"))
+    return plan
+
+
+def fsdd_split(paths: Paths) -> list[tuple[str, str, str]]:
+    out = []
+    for f in sorted(paths.fsdd.glob("*.flac")):
+        parts = f.stem.split("_")
+        spk = parts[1] if len(parts) >= 3 else "?"
+        out.append((str(f), UNKNOWN, "heldout" if spk in FSDD_HELDOUT_SPEAKERS else "train"))
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+def _bed(kind: str, n: int, rng: np.random.Generator, babble_pool: list[str]) -> np.ndarray:
+    if kind == "white":
+        return audio.white(n, rng)
+    if kind == "pink":
+        return audio.pink(n, rng)
+    if kind == "brown":
+        return audio.brown(n, rng)
+    if kind == "music":
+        return audio.synth_music(n, rng)
+    if kind == "babble" and babble_pool:
+        y = np.zeros(n, np.float32)
+        for _ in range(int(rng.integers(3, 7))):
+            x = audio.load(babble_pool[int(rng.integers(len(babble_pool)))])
+            x = np.tile(x, int(np.ceil(n / max(1, len(x)))) + 1)
+            s = int(rng.integers(0, len(x) - n + 1))
+            y += x[s:s + n] / audio.rms(x)
+        return y / (np.std(y) + 1e-9)
+    if kind == "hum":
+        t = np.arange(n) / SR
+        f0 = rng.choice([50.0, 60.0, 100.0, 120.0])
+        y = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 6)) + 0.1 * audio.pink(n, rng)
+        return (y / np.std(y)).astype(np.float32)
+    return audio.pink(n, rng)
+
+
+BED_KINDS = ["white", "pink", "brown", "babble", "music", "hum"]
+BED_P = [0.15, 0.25, 0.15, 0.2, 0.2, 0.05]
+
+
+def _place(x: np.ndarray, rng: np.random.Generator, real: bool) -> np.ndarray:
+    """Returns a W-sample window containing the speech region of x at a random position."""
+    s, e = audio.speech_region(x)
+    if e - s > W - 800:  # longer than the window: keep the loudest part
+        c = (s + e) // 2
+        fr = 320
+        n = len(x) // fr
+        en = np.convolve(np.square(x[: n * fr].reshape(n, fr)).sum(1), np.ones(W // fr - 2), "valid")
+        c = int(np.argmax(en)) * fr
+        s, e = c, c + W - 800
+    if real:
+        # take context from the recording itself: window start in [e - W, s]
+        lo, hi = max(0, e - W), min(s, max(0, len(x) - W))
+        if hi >= lo and len(x) >= W:
+            st = int(rng.integers(lo, hi + 1))
+            return x[st:st + W].copy()
+    seg = x[s:e]
+    out = np.zeros(W, np.float32)
+    if len(seg) > W:
+        seg = seg[:W]
+    st = int(rng.integers(0, W - len(seg) + 1))
+    out[st:st + len(seg)] = seg
+    return out
+
+
+def render(item: tuple) -> str | None:
+    """Renders one augmented window. item = (src, label, out, seed, mode, babble_pool)."""
+    src, label, out, seed, mode, babble_pool = item
+    out = Path(out)
+    if out.exists():
+        return str(out)
+    rng = np.random.default_rng(seed)
+    try:
+        if label == BACKGROUND:
+            kind = src
+            if kind == "silence":
+                y = audio.white(W, rng) * 10 ** (rng.uniform(-90, -60) / 20)
+            else:
+                y = _bed(kind, W, rng, babble_pool) * 10 ** (rng.uniform(-50, -12) / 20)
+            audio.write(out, y)
+            return str(out)
+        x = audio.load(src)
+        real = "/keywords/" in src
+        if not real and mode != "clean" and rng.random() < 0.4:  # speed+pitch change by resampling
+            f = rng.uniform(0.88, 1.12)
+            x = audio.resample(x, int(SR * f), SR)
+        if mode == "crop":  # random crop of a sentence
+            if len(x) > W:
+                st = int(rng.integers(0, len(x) - W + 1))
+                y = x[st:st + W].copy()
+            else:
+                y = np.zeros(W, np.float32)
+                st = int(rng.integers(0, W - len(x) + 1))
+                y[st:st + len(x)] = x
+        else:
+            y = _place(x, rng, real)
+        if mode == "clean":
+            y = y + audio.white(W, rng) * (1e-4 if not real else 0.0)
+        else:
+            if rng.random() < 0.3:
+                y = audio.reverb(y, rng)
+            if rng.random() < 0.15:
+                y = audio.bandlimit(y, rng)
+            p_noise = 0.6 if real else 0.9
+            if rng.random() < p_noise:
+                kind = str(rng.choice(BED_KINDS, p=BED_P))
+                snr = rng.uniform(0, 20) if mode != "val" else rng.uniform(5, 20)
+                bed = _bed(kind, W, rng, babble_pool)
+                s_rms = audio.rms(y[np.abs(y) > 0.02 * np.max(np.abs(y))]) if np.max(np.abs(y)) > 0 else 1.0
+                y = y + bed * s_rms / (10 ** (snr / 20))
+            else:
+                y = y + audio.white(W, rng) * 10 ** (rng.uniform(-80, -55) / 20)
+        peak = np.max(np.abs(y)) + 1e-9
+        y = y / peak * 10 ** (rng.uniform(-30, -1) / 20 if mode != "clean" else -6 / 20)
+        audio.write(out, y)
+        return str(out)
+    except Exception as e:
+        print(f"render: {src}: {e}", flush=True)
+        return None
+
+
+def _write_csv(path: Path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        for r in rows:
+            w.writerow(r)
+
+
+def heldout_streams(paths: Paths, sources: list[str], rng: np.random.Generator, n_streams: int,
+                    minutes: float, folder: Path | None = None, prefix: str = "background") -> list[str]:
+    """Long background streams from held-out speech + noise + music, for false-alarm evaluation."""
+    out = []
+    pool = list(sources)
+    rng.shuffle(pool)
+    per = int(np.ceil(len(pool) / n_streams))
+    for k in range(n_streams):
+        p = (folder or paths.heldout) / f"{prefix}_{k:02d}.wav"
+        out.append(str(p))
+        if p.exists():
+            continue
+        n = int(minutes * 60 * SR)
+        y = np.zeros(n, np.float32)
+        # noise floor that changes type every ~20 s
+        pos = 0
+        while pos < n:
+            seg = min(n - pos, int(rng.uniform(10, 30) * SR))
+            kind = str(rng.choice(BED_KINDS + ["silence"], p=[0.1, 0.2, 0.1, 0.2, 0.2, 0.05, 0.15]))
+            lvl = 10 ** (rng.uniform(-55, -30) / 20)
+            if kind == "silence":
+                y[pos:pos + seg] += audio.white(seg, rng) * 1e-4
+            else:
+                y[pos:pos + seg] += _bed(kind, seg, rng, pool[:50]) * lvl
+            pos += seg
+        pos = int(rng.uniform(0.5, 2) * SR)
+        for src in pool[k * per:(k + 1) * per]:
+            x = audio.load(src)
+            x = x / (np.max(np.abs(x)) + 1e-9) * 10 ** (rng.uniform(-20, -3) / 20)
+            if pos + len(x) >= n:
+                break
+            y[pos:pos + len(x)] += x
+            pos += len(x) + int(rng.uniform(0.2, 3.0) * SR)
+        audio.write(p, y / max(1.0, float(np.max(np.abs(y)))))
+    return out
+
+
+def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -> dict:
+    """Builds every dataset artefact; cached files are reused. `scale` < 1 makes a tiny set (smoke test)."""
+    rng = np.random.default_rng(seed)
+    n = lambda v: max(1, int(round(v * scale)))
+    plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
+                      sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8))
+    jobs = [j for j, _, _ in plan]
+    written = tts.synthesize_jobs(jobs, workers)
+    tts_sources = [(w, lab, split) for (j, lab, split), w in zip(plan, written) if w]
+
+    real = real_keyword_split(paths)
+    if scale < 1:
+        real = [r for i, r in enumerate(real) if i % int(round(1 / scale)) == 0]
+    fsdd = fsdd_split(paths)
+    if scale < 1:
+        fsdd = fsdd[:: int(round(1 / scale))]
+
+    # source split lists for other tools
+    src_train = [(p, l) for p, l, s in real + tts_sources if s == "train"]
+    src_val = [(p, l) for p, l, s in real + tts_sources if s == "val"]
+    _write_csv(paths.splits / "train.txt", src_train)
+    _write_csv(paths.splits / "val.txt", src_val)
+
+    sent_train = [p for p, l, s in tts_sources if "/sent/" in p and s == "train"]
+    heldout_src = [p for p, l, s in tts_sources + fsdd if s == "heldout"]
+    # held-out: held-out sentences, held-out FSDD speaker, plus the val near-miss words
+    heldout_src += [p for p, l, s in tts_sources if "/near/" in p and s == "val"]
+    streams = heldout_streams(paths, heldout_src, np.random.default_rng(seed + 7), n_streams=max(1, n(6)),
+                              minutes=5.0 if scale >= 1 else 0.5)
+    _write_csv(paths.splits / "background_heldout.txt", [(s, BACKGROUND) for s in streams])
+    # threshold-tuning streams from validation sentences (separate from the held-out test streams)
+    tune_src = [p for p, l, s in tts_sources if "/sent/" in p and s == "val"]
+    tune = heldout_streams(paths, tune_src, np.random.default_rng(seed + 11), n_streams=max(1, n(2)),
+                           minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "tune", prefix="tune")
+    _write_csv(paths.splits / "tune_streams.txt", [(s, BACKGROUND) for s in tune])
+
+    items = {"train": [], "val": []}
+    babble = sent_train[:200]
+
+    def add(split, src, label, reps, mode):
+        for r in range(reps):
+            key = f"{split}|{src}|{r}|{mode}"
+            name = hashlib.sha1(key.encode()).hexdigest()[:16]
+            out = paths.clips / split / label / f"{name}.wav"
+            items[split].append((src, label, str(out), _h(key) + seed, mode, babble))
+
+    for p, lab, s in real:
+        if s == "train":
+            add("train", p, lab, 5, "train")
+        else:
+            add("val", p, lab, 1, "clean")
+            add("val", p, lab, 1, "val")
+    for p, lab, s in tts_sources:
+        if "/kw/" in p:
+            add("train", p, lab, 3, "train")
+        elif "/near/" in p:
+            add(s, p, lab, 2 if s == "train" else 1, "train" if s == "train" else "val")
+        elif "/words/" in p:
+            add("train", p, lab, 1, "train")
+        elif "/sent/" in p and s in ("train", "val"):
+            add(s, p, lab, 5 if s == "train" else 1, "crop")
+    for p, lab, s in fsdd:
+        if s == "train" and _h(p) % 3 == 0:
+            add("train", p, lab, 1, "train")
+        elif s == "heldout" and _h(p) % 4 == 0:
+            add("val", p, lab, 1, "val")
+    kinds = BED_KINDS + ["silence"]
+    for split, count in (("train", n(2400)), ("val", n(300))):
+        for i in range(count):
+            add(split, kinds[i % len(kinds)], BACKGROUND, 1, f"bg{i}")
+
+    summary = {}
+    for split in ("train", "val"):
+        todo = items[split]
+        print(f"render: {split}: {len(todo)} clips", flush=True)
+        with Pool(workers) as pool:
+            res = pool.map(render, todo, chunksize=16)
+        rows = [(r, it[1]) for r, it in zip(res, todo) if r]
+        _write_csv(paths.clips / f"{split}.csv", rows)
+        counts = {}
+        for _, lab in rows:
+            counts[lab] = counts.get(lab, 0) + 1
+        summary[split] = counts
+    summary["sources"] = {
+        "real_train": sum(1 for r in real if r[2] == "train"),
+        "real_val": sum(1 for r in real if r[2] == "val"),
+        "tts_keyword": sum(1 for p, _, _ in tts_sources if "/kw/" in p),
+        "tts_near_miss": sum(1 for p, _, _ in tts_sources if "/near/" in p),
+        "tts_words": sum(1 for p, _, _ in tts_sources if "/words/" in p),
+        "tts_sentences": sum(1 for p, _, _ in tts_sources if "/sent/" in p),
+        "fsdd_train": sum(1 for r in fsdd if r[2] == "train"),
+        "heldout_sources": len(heldout_src),
+        "heldout_streams": streams,
+        "heldout_hours": len(streams) * (5.0 if scale >= 1 else 0.5) / 60,
+    }
+    (paths.cache / "data_summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2), flush=True)
+    return summary

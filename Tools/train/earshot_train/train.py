@@ -1,0 +1,337 @@
+"""Keras DS-CNN training, full-integer TFLite conversion, int8 evaluation and export to Models/."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import (BACKGROUND, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, REFRACTORY_SECONDS,
+                     SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
+
+ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
+               "SOFTMAX", "LOGISTIC"}
+BUDGET_BYTES = 20480
+TUNE_FA_PER_HOUR = 2.0
+
+# (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
+STEM = (5, 2, 48)  # time kernel (spans all coefficients), time stride, channels
+BLOCKS = [(5, 1, 48), (5, 2, 56), (5, 1, 56), (5, 2, 64)]
+
+
+def build_model(coeffs: int, frames: int = FRAMES, stem=STEM, blocks=BLOCKS, dropout: float = 0.2,
+                batch_size: int | None = None):
+    """DS-CNN over time: a stem convolution spanning all cepstral coefficients, then depthwise (k×1) +
+    pointwise blocks, average pooling over the remaining frames, one fully connected layer, softmax."""
+    import keras
+    from keras import layers as L
+    inp = keras.Input((frames, coeffs, 1), batch_size=batch_size, name="mfcc")
+    k, s, c = stem
+    x = L.Conv2D(c, (k, coeffs), strides=(s, 1), padding="valid", use_bias=False)(inp)
+    x = L.BatchNormalization()(x)
+    x = L.ReLU()(x)
+    for k, s, c in blocks:
+        x = L.DepthwiseConv2D((k, 1), strides=(s, s), padding="same", use_bias=False)(x)  # width is 1: (s, s) == (s, 1)
+        x = L.BatchNormalization()(x)
+        x = L.ReLU()(x)
+        x = L.Conv2D(c, 1, use_bias=False)(x)
+        x = L.BatchNormalization()(x)
+        x = L.ReLU()(x)
+    x = L.AveragePooling2D(pool_size=(x.shape[1], 1))(x)
+    x = L.Flatten()(x)
+    x = L.Dropout(dropout)(x)
+    x = L.Dense(len(LABELS))(x)
+    out = L.Softmax()(x)
+    return keras.Model(inp, out)
+
+
+def model_cost(model) -> dict:
+    """Parameter bytes as shipped (int8 weights, int32 biases incl. folded batch norm) and MACs."""
+    from keras import layers as L
+    wbytes = bbytes = macs = 0
+    for layer in model.layers:
+        if isinstance(layer, L.DepthwiseConv2D):
+            kh, kw, cin, m = layer.kernel.shape
+            oh, ow, oc = layer.output.shape[1:]
+            wbytes += kh * kw * cin * m
+            bbytes += 4 * oc
+            macs += oh * ow * oc * kh * kw
+        elif isinstance(layer, L.Conv2D):
+            kh, kw, cin, oc = layer.kernel.shape
+            oh, ow, _ = layer.output.shape[1:]
+            wbytes += kh * kw * cin * oc
+            bbytes += 4 * oc
+            macs += oh * ow * oc * kh * kw * cin
+        elif isinstance(layer, L.Dense):
+            i, o = layer.kernel.shape
+            wbytes += i * o
+            bbytes += 4 * o
+            macs += i * o
+    return {"weight_bytes": int(wbytes), "bias_bytes": int(bbytes), "param_bytes": int(wbytes + bbytes),
+            "macs": int(macs)}
+
+
+def convert(model, rep: np.ndarray, out: Path) -> bytes:
+    """Full-integer quantization with int8 input and output, calibrated on `rep`."""
+    import tensorflow as tf
+
+    def gen():
+        for i in range(len(rep)):
+            yield [rep[i:i + 1]]
+
+    # A clone with a fixed batch of one makes every shape static, so Flatten becomes a plain RESHAPE
+    # (no SHAPE/STRIDED_SLICE/PACK ops).
+    fixed = build_model(model.input_shape[2], model.input_shape[1], batch_size=1)
+    fixed.set_weights(model.get_weights())
+    conv = tf.lite.TFLiteConverter.from_keras_model(fixed)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = gen
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+    blob = conv.convert()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    return blob
+
+
+class Int8Model:
+    """The exported model run by LiteRT's reference kernels (BUILTIN_REF), batched."""
+
+    def __init__(self, path: Path, reference: bool = True):
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+        self.path = str(path)
+        kind = OpResolverType.BUILTIN_REF if reference else OpResolverType.BUILTIN
+        self.it = Interpreter(model_path=self.path, experimental_op_resolver_type=kind)
+        d = self.it.get_input_details()[0]
+        self.in_index, self.in_shape = d["index"], tuple(d["shape"])
+        self.in_scale, self.in_zp = d["quantization"]
+        o = self.it.get_output_details()[0]
+        self.out_index = o["index"]
+        self.out_scale, self.out_zp = o["quantization"]
+        self.it.allocate_tensors()
+
+    def ops(self) -> list[str]:
+        return sorted({op["op_name"] for op in self.it._get_ops_details()})
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(np.round(x / self.in_scale + self.in_zp), -128, 127).astype(np.int8)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Float features [n, frames, coeffs] → dequantized posteriors [n, classes]."""
+        q = self.quantize(x).reshape((-1,) + self.in_shape[1:])
+        y = np.zeros((len(q), len(LABELS)), np.float32)
+        for i in range(len(q)):
+            self.it.set_tensor(self.in_index, q[i:i + 1])
+            self.it.invoke()
+            y[i] = self.it.get_tensor(self.out_index).reshape(-1)
+        return (y - self.out_zp) * self.out_scale
+
+
+def stream_posteriors(m: Int8Model, feats: np.ndarray, every: int = EVALUATE_EVERY_HOPS) -> tuple[np.ndarray, np.ndarray]:
+    """Posteriors of the newest-FRAMES window every `every` hops through a long feature sequence."""
+    ends = np.arange(FRAMES, len(feats) + 1, every)
+    if len(ends) == 0:
+        return np.zeros((0, len(LABELS)), np.float32), ends
+    idx = ends[:, None] - FRAMES + np.arange(FRAMES)[None, :]
+    return m.predict(feats[idx]), ends
+
+
+def detections(post: np.ndarray, ends: np.ndarray, thresholds: dict, hop_s: float,
+               smoothing: int = SMOOTHING_INFERENCES, refractory: float = REFRACTORY_SECONDS) -> list:
+    """Same rule as EarshotDetector: moving average of `smoothing` inferences, threshold, refractory."""
+    out = []
+    for k, kw in enumerate(KEYWORDS):
+        c = LABELS.index(kw)
+        p = post[:, c]
+        cs = np.cumsum(np.concatenate([[0.0], p]))
+        n = np.arange(1, len(p) + 1)
+        w = np.minimum(n, smoothing)
+        sm = (cs[n] - cs[n - w]) / w
+        hold = -np.inf
+        for i in np.where(sm >= thresholds[kw])[0]:
+            t = ends[i] * hop_s
+            if t >= hold:
+                out.append((kw, float(t), float(sm[i])))
+                hold = t + refractory
+    return out
+
+
+def smoothed_max(post: np.ndarray, smoothing: int = SMOOTHING_INFERENCES) -> np.ndarray:
+    """Per-keyword smoothed posterior traces [n, keywords]."""
+    cols = [LABELS.index(k) for k in KEYWORDS]
+    p = post[:, cols]
+    cs = np.concatenate([np.zeros((1, p.shape[1])), np.cumsum(p, axis=0)])
+    n = np.arange(1, len(p) + 1)
+    w = np.minimum(n, smoothing)[:, None]
+    return (cs[n] - cs[n - w[:, 0]]) / w
+
+
+def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool = False, started: float | None = None,
+        eval_only: bool = False) -> dict:
+    """Trains, converts, evaluates and exports. With eval_only, re-evaluates the already exported model
+    (and the saved Keras model) without training: thresholds, reports, sidecar and card are rewritten."""
+    import keras
+    import tensorflow as tf
+    keras.utils.set_random_seed(seed)
+    t0 = time.time()
+    xtr, ytr = data["train"]
+    xva, yva = data["val"]
+    coeffs = xtr.shape[2]
+    model = build_model(coeffs)
+    cost = model_cost(model)
+    print(f"model: {model.count_params()} params, {cost}", flush=True)
+    if cost["param_bytes"] > BUDGET_BYTES:
+        raise SystemExit(f"model parameters {cost['param_bytes']} B exceed the {BUDGET_BYTES} B budget")
+
+    counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
+    cw = {i: float(len(ytr) / (len(LABELS) * max(1.0, counts[i]))) for i in range(len(LABELS))}
+    cw[LABELS.index(UNKNOWN)] *= 2.0  # false alarms on other speech cost more than a missed clip
+    steps = max(1, int(np.ceil(len(xtr) / 128))) * epochs
+    lr = keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    def augment(x, y):  # SpecAugment-style time masking on the features
+        t = tf.random.uniform([], 0, FRAMES - 8, dtype=tf.int32)
+        w = tf.random.uniform([], 0, 8, dtype=tf.int32)
+        mask = tf.logical_or(tf.range(FRAMES) < t, tf.range(FRAMES) >= t + w)
+        x = x * tf.cast(mask, x.dtype)[:, None, None] + tf.reduce_mean(x) * (1 - tf.cast(mask, x.dtype))[:, None, None]
+        return x, y
+
+    ds = (tf.data.Dataset.from_tensor_slices((xtr[..., None], ytr)).shuffle(len(xtr), seed=seed)
+          .map(augment, num_parallel_calls=2).batch(128).prefetch(2))
+    prev = {}
+    if eval_only:
+        model = keras.models.load_model(paths.work / "model.keras")
+        prev = json.loads((paths.models / "earshot-kws.report.json").read_text())["train"]
+        train_s = prev["train_seconds"]
+    else:
+        model.fit(ds, epochs=epochs, validation_data=(xva[..., None], yva), class_weight=cw, verbose=2)
+        train_s = time.time() - t0
+        paths.work.mkdir(parents=True, exist_ok=True)
+        model.save(paths.work / ("model-smoke.keras" if smoke else "model.keras"))
+
+    models = paths.models
+    name = "earshot-kws"
+    tfl = models / f"{name}.tflite"
+    rng = np.random.default_rng(seed)
+    rep = xtr[rng.permutation(len(xtr))[:min(500, len(xtr))]][..., None].astype(np.float32)
+    blob = tfl.read_bytes() if eval_only else convert(model, rep, tfl)
+    m = Int8Model(tfl)
+    ops = m.ops()
+    bad_ops = [o for o in ops if o not in ALLOWED_OPS]
+    if bad_ops:
+        raise SystemExit(f"{tfl}: ops outside the runtime's set: {bad_ops}")
+
+    # ---- clip-level validation, float vs int8
+    pf = model.predict(xva[..., None], batch_size=256, verbose=0)
+    pq = m.predict(xva)
+    acc_f = float(np.mean(pf.argmax(1) == yva))
+    acc_q = float(np.mean(pq.argmax(1) == yva))
+    per_class = {}
+    for i, lab in enumerate(LABELS):
+        sel = yva == i
+        if sel.any():
+            per_class[lab] = {"n": int(sel.sum()), "recall_argmax": float(np.mean(pq[sel].argmax(1) == i))}
+    conf = np.zeros((len(LABELS), len(LABELS)), int)
+    for t, p in zip(yva, pq.argmax(1)):
+        conf[t, p] += 1
+
+    # ---- thresholds: per keyword, the lowest value at which (a) ≤ 0.5 % of the non-target validation clips
+    # score at or above it and (b) the threshold-tuning streams (validation sentences over noise; not the
+    # held-out test streams) give at most TUNE_FA_PER_HOUR false alarms per hour.
+    from .features import extract_stream
+    hop_s = FEATURES["hopLength"] / FEATURES["sampleRate"]
+    mf = Int8Model(tfl, reference=False)
+    same = bool(np.array_equal(mf.predict(xva[:300]), pq[:300]))
+    print(f"optimized kernels identical to reference on 300 val clips: {same}", flush=True)
+    if not same:
+        mf = m
+    tune_list = paths.splits / "tune_streams.txt"
+    tune = []
+    tune_hours = 0.0
+    if tune_list.exists():
+        for l in tune_list.read_text().splitlines():
+            if l:
+                f = extract_stream(paths, l.split(",")[0])
+                tune_hours += len(f) * hop_s / 3600
+                tune.append(stream_posteriors(mf, f))
+    thresholds = {}
+    cand = np.round(np.linspace(0.3, 0.98, 69), 3)
+    for kw in KEYWORDS:
+        c = LABELS.index(kw)
+        neg = pq[yva != c, c]
+        pos = pq[yva == c, c]
+        chosen = 0.98
+        for th in cand:
+            if np.mean(neg >= th) > 0.005:
+                continue
+            n_fa = sum(sum(1 for d in detections(p, e, {k: (th if k == kw else 2.0) for k in KEYWORDS}, hop_s)
+                           if d[0] == kw) for p, e in tune)
+            if n_fa <= TUNE_FA_PER_HOUR * tune_hours:
+                chosen = float(th)
+                break
+        thresholds[kw] = round(chosen, 3)
+        per_class.setdefault(kw, {"n": 0})
+        per_class[kw]["recall_at_threshold"] = float(np.mean(pos >= chosen)) if len(pos) else None
+        per_class[kw]["val_false_accept_rate"] = float(np.mean(neg >= chosen))
+
+    # ---- streaming false alarms on the held-out background streams (never trained on)
+    fa = {kw: 0 for kw in KEYWORDS}
+    hours = 0.0
+    streams = [l.split(",")[0] for l in (paths.splits / "background_heldout.txt").read_text().splitlines() if l]
+    peak_scores = {kw: [] for kw in KEYWORDS}
+    for s in streams:
+        f = extract_stream(paths, s)
+        hours += len(f) * hop_s / 3600
+        post, ends = stream_posteriors(mf, f)
+        for kw, t, sc in detections(post, ends, thresholds, hop_s):
+            fa[kw] += 1
+        sm = smoothed_max(post)
+        for k, kw in enumerate(KEYWORDS):
+            peak_scores[kw].append(sm[:, k])
+    # thresholds raised where the held-out stream false-alarm rate would exceed ~1/hour? Report only: the
+    # streams are the held-out test, so thresholds are not tuned on them.
+    fa_per_hour = {kw: (fa[kw] / hours if hours else None) for kw in KEYWORDS}
+
+    from .streamtest import streaming_recall
+    stream_val = streaming_recall(paths, mf, thresholds)
+    print(f"streaming recall on held-out recordings: {stream_val}", flush=True)
+
+    sidecar = {
+        "features": FEATURES,
+        "labels": LABELS,
+        "keywords": KEYWORDS,
+        "thresholds": thresholds,
+        "evaluateEveryHops": EVALUATE_EVERY_HOPS,
+        "smoothingInferences": SMOOTHING_INFERENCES,
+        "refractorySeconds": REFRACTORY_SECONDS,
+        "inputFrames": FRAMES,
+    }
+    (models / f"{name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    report = {
+        "model": cost | {"tflite_bytes": len(blob), "ops": ops, "params": int(model.count_params()),
+                          "input": {"frames": FRAMES, "coefficients": coeffs, "samples": WINDOW_SAMPLES,
+                                    "scale": float(m.in_scale), "zero_point": int(m.in_zp)}},
+        "train": {"clips": int(len(xtr)), "per_class": {LABELS[i]: int(counts[i]) for i in range(len(LABELS))},
+                  "epochs": prev.get("epochs", epochs), "train_seconds": round(train_s, 1),
+                  "total_seconds": prev.get("total_seconds", round(time.time() - (started or t0), 1))},
+        "val": {"clips": int(len(xva)), "accuracy_float": acc_f, "accuracy_int8": acc_q, "per_class": per_class,
+                "confusion_int8": {"labels": LABELS, "rows_true_cols_pred": conf.tolist()}},
+        "heldout_background": {"hours": round(hours, 3), "false_alarms": fa, "false_alarms_per_hour": fa_per_hour,
+                                "streams": streams},
+        "thresholds": thresholds,
+        "tuning_hours": round(tune_hours, 3),
+        "streaming_val": stream_val,
+    }
+    (paths.cache / "report.json").write_text(json.dumps(report, indent=2))
+    if not smoke:
+        (models / f"{name}.report.json").write_text(json.dumps(report, indent=2) + "\n")
+        from .card import write_card
+        summary_path = paths.cache / "data_summary.json"
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+        write_card(paths, report, summary, models / "README.md")
+    print(json.dumps(report, indent=2), flush=True)
+    return report

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End-to-end wake-word training: TTS + data preparation → `earshot features` (the Swift front end)
+# → Keras DS-CNN → int8 TFLite → evaluation → Models/earshot-kws.{tflite,json,report.json}.
+#
+#   Tools/train/run.sh [--epochs N] [--scale S]       (extra arguments go to `python -m earshot_train all`)
+#
+# Environment:
+#   EARSHOT_VENV   Python venv to create/use (default: <repo>/.venv)
+#   EARSHOT_CACHE  generated data (default: <repo>/../earshot-cache; never inside the repository)
+#   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
+#   EARSHOT_MODELS output folder (default: <repo>/Models)
+#   EARSHOT_SKIP_APT=1  do not apt-get the TTS engines
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+venv="${EARSHOT_VENV:-$repo/.venv}"
+
+# Offline TTS engines (Debian): espeak-ng + mbrola voices (contrib/non-free), flite, festival, SVOX pico
+# (non-free), and fortunes text. Installed only when missing and when we are root.
+need_apt=()
+for p in espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k \
+         festvox-kdlpc16k festvox-us-slt-hts libttspico-utils fortunes fortunes-min; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if [ "${#need_apt[@]}" -gt 0 ] && [ "${EARSHOT_SKIP_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
+  src=/etc/apt/sources.list.d/debian.sources
+  if [ -f "$src" ] && ! grep -q "non-free" "$src"; then
+    sed -i 's/^Components: main$/Components: main contrib non-free/' "$src"
+  fi
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}" || \
+    echo "run.sh: warning: could not install ${need_apt[*]}; engines that are missing are skipped" >&2
+fi
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q -r "$repo/Tools/requirements.txt"
+
+# The Swift feature extractor: training features come from the runtime's own MFCC code.
+export EARSHOT_BIN="${EARSHOT_BIN:-$repo/.build/release/earshot}"
+if [ ! -x "$EARSHOT_BIN" ]; then
+  (cd "$repo" && swift build -c release --product earshot)
+fi
+
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+cd "$here"
+exec "$venv/bin/python" -m earshot_train all "$@"
