@@ -108,6 +108,12 @@ public final class Engine {
     private var hopsSinceEval = 0
     private var pendingDetections = 0
     private let clock: () -> UInt64
+    /// Feature nanoseconds of the piece whose frame triggered the current inference.
+    private var pieceFeatureNanos: UInt64 = 0
+    /// Inference nanoseconds of the current inference.
+    private var currentInferenceNanos: UInt64 = 0
+    /// Clock reading when the current inference finished (decision time runs from here).
+    private var inferenceDoneAt: UInt64 = 0
     /// Current file name stamped on detections (nil for live).
     public var fileName: String?
 
@@ -221,6 +227,7 @@ public final class Engine {
         ringStart = 0
         hopsSinceEval = 0
         totals = StageTotals()
+        pieceFeatureNanos = 0; currentInferenceNanos = 0; inferenceDoneAt = clock()
     }
 
     /// Seconds of audio consumed since `reset()`.
@@ -252,7 +259,8 @@ public final class Engine {
             ringStart = slot
             if frameCount > 0 { produced = true }
             let t1 = clock()
-            totals.featureNanos &+= t1 &- start
+            let featureNanos = t1 > start ? t1 - start : 0
+            totals.featureNanos &+= featureNanos
             start = t1
             guard produced else { continue }
             totals.hops += frameCount
@@ -261,6 +269,7 @@ public final class Engine {
                 hopsSinceEval = 0
                 // The decision belongs to the end of the newest frame, whatever the chunking.
                 let frameEnd = manifest.features.windowLength + (totals.hops - 1) * hopLength
+                pieceFeatureNanos = featureNanos
                 runInference(endSample: frameEnd, onDetection: onDetection)
                 start = clock()
             }
@@ -305,6 +314,8 @@ public final class Engine {
         }
         interpreter.invoke()
         let t1 = clock()
+        currentInferenceNanos = t1 > t0 ? t1 - t0 : 0
+        inferenceDoneAt = t1
         let out = interpreter.outputBuffer
         for i in 0..<posteriors.count {
             posteriors[i] = Float(Int32(out[i]) - outputZeroPoint) * outputScale
@@ -315,8 +326,8 @@ public final class Engine {
         }
         let t2 = clock()
         totals.inferences += 1
-        totals.inferenceNanos &+= t1 &- t0
-        totals.decisionNanos &+= t2 &- t1
+        totals.inferenceNanos &+= currentInferenceNanos
+        totals.decisionNanos &+= t2 > t1 ? t2 - t1 : 0
     }
 
     /// Seconds between the end of a keyword and the decision the detector makes on it, estimated
@@ -327,8 +338,14 @@ public final class Engine {
     }
 
     private func makeDetection(_ d: Decision) -> Detection {
-        Detection(file: fileName, keyword: keywords[d.keyword], score: d.score, audioTime: d.time,
-                  keywordEnd: max(0, d.time - decisionLagSeconds))
+        let now = clock()
+        // Latency of the hop/inference that produced the decision: that hop's features, the model
+        // run, and the decision up to now (a held peak reported at flush counts its hold as decision time).
+        let latency = DetectionLatency(features: Double(pieceFeatureNanos) / 1e9,
+                                       inference: Double(currentInferenceNanos) / 1e9,
+                                       decision: Double(now > inferenceDoneAt ? now - inferenceDoneAt : 0) / 1e9)
+        return Detection(file: fileName, keyword: keywords[d.keyword], score: d.score, audioTime: d.time,
+                         keywordEnd: max(0, d.time - decisionLagSeconds), latency: latency)
     }
 
     /// Quantizes float features to int8 the way TFLite's QUANTIZE op does (round half away from zero).

@@ -25,7 +25,8 @@ public enum DetectionFormat: String, Sendable, CaseIterable {
             if let w = d.wallClock { s += "  at " + fixed(w, 3) }
             if !d.latency.isEmpty {
                 s += "  latency"
-                for (name, v) in d.latency { s += " \(name)=" + fixed(v * 1000, 2) + "ms" }
+                for (name, v) in d.latency.fields { s += " \(name)=" + fixed(v * 1000, 2) + "ms" }
+                s += " total=" + fixed(d.latency.total * 1000, 2) + "ms"
             }
             return s
         case .json:
@@ -38,8 +39,8 @@ public enum DetectionFormat: String, Sendable, CaseIterable {
             if let w = d.wallClock { s += ",\"wall_clock\":" + fixed(w, 6) }
             if !d.latency.isEmpty {
                 s += ",\"latency_ms\":{"
-                s += d.latency.map { jsonString($0.0) + ":" + fixed($0.1 * 1000, 3) }.joined(separator: ",")
-                s += "}"
+                s += d.latency.fields.map { jsonString($0.0) + ":" + fixed($0.1 * 1000, 3) }.joined(separator: ",")
+                s += ",\"total\":" + fixed(d.latency.total * 1000, 3) + "}"
             }
             return s + "}"
         case .csv:

@@ -278,10 +278,14 @@ final class HopConsumer: @unchecked Sendable {
     func consume(_ hop: LiveHop) {
         let captured = hop.lastSampleCapturedAt
         let sink = self.sink
+        let processingStart = LiveCapture.monotonicNow()
+        // Capture buffering: from the hop's newest sample entering ALSA to processing start (device
+        // period buffering plus the wait in the ring; LiveHop carries one stamp, so the two are not split).
+        let buffering = captured > 0 && processingStart > captured ? Double(processingStart - captured) / 1e9 : 0
         detector.process(hop.samples) { detection in
-            let now = LiveCapture.monotonicNow()
-            let latency = captured > 0 && now > captured ? Double(now - captured) / 1e9 : 0
-            sink.emit(detection, wallClock: Date(), latencySeconds: latency)
+            var d = detection
+            d.latency.captureBuffering = buffering
+            sink.emit(d, wallClock: Date(), latencySeconds: d.latency.total)
         }
         let now = LiveCapture.monotonicNow()
         if captured > 0 && now > captured {
@@ -326,7 +330,6 @@ final class DetectionSink: @unchecked Sendable {
         queue.async { [self] in
             var d = detection
             d.wallClock = wallClock.timeIntervalSince1970
-            if let latencySeconds { d.latency = [("capture_to_detection", latencySeconds)] }
             counts[d.keyword, default: 0] += 1
             FileHandle.standardOutput.write(Data((format.line(d) + "\n").utf8))
             if let execCommand {

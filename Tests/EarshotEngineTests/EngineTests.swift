@@ -66,6 +66,33 @@ import EarshotEvents
         #expect(whole.count >= 10 * 4, "every keyword fires about once per 0.8 s")
     }
 
+    @Test func detectionLatencyComesFromTheInjectedClock() throws {
+        // A clock that moves 1 µs per reading: each stage between two readings takes exactly 1 µs,
+        // so detections report features = inference = 1 µs and the totals add up.
+        final class Ticker { var now: UInt64 = 5_000_000; func read() -> UInt64 { now += 1_000; return now } }
+        let ticker = Ticker()
+        let engine = try Engine(options: EngineOptions(modelPath: try modelWithSidecar(), threshold: 0.0,
+                                                       evaluateEveryHops: 4), clock: ticker.read)
+        let audio = syntheticAudio(seconds: 3, seed: 3)
+        var out: [Detection] = []
+        audio.withUnsafeBufferPointer { engine.process($0) { out.append($0) } }
+        #expect(out.count >= 10)
+        // Several keywords can fire on one inference: the k-th of them has waited k ticks in the decision.
+        var k = 0
+        for (i, d) in out.enumerated() {
+            k = i > 0 && out[i - 1].audioTime == d.audioTime ? k + 1 : 1
+            #expect(d.latency == DetectionLatency(features: 1e-6, inference: 1e-6, decision: Double(k * 1_000) / 1e9))
+            #expect(d.latency.fields.map(\.0) == ["features", "inference", "decision"])
+        }
+        let t = engine.totals
+        // One feature span per hop-sized piece (3 s = 300 pieces of 160 samples), one inference span per run.
+        #expect(t.featureNanos == UInt64(audio.count / engine.hopLength) * 1_000)
+        #expect(t.inferences == t.hops / 4)
+        #expect(t.inferenceNanos == UInt64(t.inferences) * 1_000)
+        // Decision span: the makeDetection readings fall inside it, one extra tick per detection.
+        #expect(t.decisionNanos == UInt64(t.inferences + out.count) * 1_000)
+    }
+
     @Test func missingSidecarNamesIt() throws {
         let path = try modelWithSidecar(sidecar: nil)
         #expect { try Engine(options: EngineOptions(modelPath: path)) } throws: { e in
