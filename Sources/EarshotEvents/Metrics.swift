@@ -26,6 +26,8 @@ public struct KeywordMetrics: Sendable, Equatable {
     public var nonKeywordHours: Double
     /// Mean seconds from the labelled keyword end to the detection (occurrences with known times only).
     public var meanDelay: Double?
+    /// Every delay behind `meanDelay` (seconds after the labelled keyword end), in match order.
+    public var delays: [Double] = []
     /// Misses / occurrences (nil with no occurrences).
     public var missRate: Double? { instances == 0 ? nil : Double(instances - hits) / Double(instances) }
     /// False alarms per hour of non-keyword audio (nil with none).
@@ -63,6 +65,7 @@ public func scoreDetections(_ results: [FileResult], labels: Labels, keywords: [
                         if d.audioTime >= s && d.audioTime <= e + tolerance {
                             used[i] = true; matched = true
                             delaySum[k] += d.audioTime - e; delayCount[k] += 1
+                            metrics[k].delays.append(d.audioTime - e)
                             break
                         }
                     } else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import EarshotEngine
 import EarshotEvents
+import EarshotAccounting
 
 /// `earshot score`: find wake words in audio files.
 struct Score: ParsableCommand {
@@ -74,6 +75,7 @@ struct Score: ParsableCommand {
         let progress = ProgressBar(total: files.count, enabled: !noProgress && files.count > 1 && Terminal.stderrIsTerminal)
         let collector = Collector()
         let wallStart = monotonicNanos()
+        let meter = RunMeter(clock: SystemMonotonicClock())
         scorer.run(files: files) { _, outcome in
             progress.clear()
             switch outcome {
@@ -91,7 +93,14 @@ struct Score: ParsableCommand {
         let wall = Double(monotonicNanos() - wallStart) / 1e9
         let summary = collector.summary(keywords: scorer.prototype.keywords, labels: labelSet,
                                         wallSeconds: wall, workers: min(scorer.jobs, files.count))
-        if format == .text { Terminal.out(summary) } else { Terminal.error(summary) }
+        let accounting = collector.accounting(meter: meter, keywords: scorer.prototype.keywords, labels: labelSet)
+        if format == .text {
+            Terminal.out(summary)
+            Terminal.out(String(accounting.textTable().dropLast()))
+        } else {
+            Terminal.error(summary)
+            Terminal.error(format == .json ? accounting.json() : String(accounting.textTable().dropLast()))
+        }
         if collector.failed > 0 { throw ExitCode(1) }
     }
 }
@@ -114,6 +123,20 @@ final class Collector: @unchecked Sendable {
         results.append(result); totals.add(t)
     }
     func fail() { lock.lock(); failed += 1; lock.unlock() }
+
+    /// The accounting summary of the run (CPU over all workers, RAPL energy, per-stage totals, label delays).
+    func accounting(meter: RunMeter<SystemMonotonicClock>, keywords: [String], labels: Labels?) -> RunAccounting {
+        let audio = results.reduce(0) { $0 + $1.durationSeconds }
+        let stages = LatencyBreakdown(features: Double(totals.featureNanos) / 1e9,
+                                      inference: Double(totals.inferenceNanos) / 1e9,
+                                      decision: Double(totals.decisionNanos) / 1e9)
+        var delays: [Double] = []
+        if let labels { for k in scoreDetections(results, labels: labels, keywords: keywords) { delays += k.delays } }
+        var run = meter.finish(audioSeconds: audio, stageTotals: stages, inferences: totals.inferences, hops: totals.hops,
+                               detections: results.reduce(0) { $0 + $1.detections.count }, detectionDelays: delays)
+        run.processingThreadCPUSeconds = nil  // files are scored on worker threads: only the process figure is meaningful
+        return run
+    }
 
     /// The end-of-run summary text.
     func summary(keywords: [String], labels: Labels?, wallSeconds: Double, workers: Int) -> String {
