@@ -2,6 +2,7 @@ import ArgumentParser
 import EarshotCapture
 import EarshotEngine
 import EarshotEvents
+import EarshotAccounting
 import Foundation
 import Logging
 import Synchronization
@@ -153,6 +154,7 @@ struct ListenCommand: ParsableCommand {
         let sink = DetectionSink(format: format.detectionFormat, execCommand: execCommand, logger: logger)
         let consumer = HopConsumer(detector: detector, sink: sink)
 
+        let meter = RunMeter(clock: SystemMonotonicClock())
         let params: PCMParameters
         do {
             params = try capture.start { hop in consumer.consume(hop) }
@@ -211,6 +213,19 @@ struct ListenCommand: ParsableCommand {
             lines.append("  hop latency (last sample captured → hop processed): mean \(String(format: "%.2f", latency.meanMs)) ms, max \(String(format: "%.2f", latency.maxMs)) ms")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+
+        // The accounting summary, with the stage names of detection latency lines.
+        let engineTotals = detector.stageTotals ?? StageTotals()
+        let stages = LatencyBreakdown(captureBuffering: Double(latency.bufferingNanos) / 1e9,
+                                      features: Double(engineTotals.featureNanos) / 1e9,
+                                      inference: Double(engineTotals.inferenceNanos) / 1e9,
+                                      decision: Double(engineTotals.decisionNanos) / 1e9)
+        var run = meter.finish(audioSeconds: stats.deliveredSeconds(rate: outputRate), stageTotals: stages,
+                               inferences: engineTotals.inferences, hops: stats.hopsDelivered,
+                               detections: counts.values.reduce(0, +))
+        run.processingThreadCPUSeconds = stats.processingCPUSeconds
+        let table = format == .json ? run.json() + "\n" : run.textTable()
+        FileHandle.standardError.write(Data(table.utf8))
     }
 }
 
@@ -228,6 +243,8 @@ protocol HopDetector: AnyObject {
     func finish(onDetection: (Detection) -> Void)
     /// One line about the work done, for the summary (nil if none).
     var workSummary: String? { get }
+    /// Processing time per stage so far (nil when nothing is processed).
+    var stageTotals: StageTotals? { get }
 }
 
 /// Capture only: no detection.
@@ -238,12 +255,14 @@ final class NoDetector: HopDetector {
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {}
     func finish(onDetection: (Detection) -> Void) {}
     var workSummary: String? { nil }
+    var stageTotals: StageTotals? { nil }
 }
 
 /// The streaming engine as a hop detector.
 final class EngineDetector: HopDetector {
     let engine: Engine
     init(_ engine: Engine) { self.engine = engine }
+    var stageTotals: StageTotals? { engine.totals }
     var sampleRate: Int { engine.sampleRate }
     var hopLength: Int { engine.hopLength }
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {
@@ -269,6 +288,7 @@ final class HopConsumer: @unchecked Sendable {
     private var latencySumNs: UInt64 = 0
     private var latencyMaxNs: UInt64 = 0
     private var latencyCount = 0
+    private var bufferingNanos: UInt64 = 0
 
     init(detector: any HopDetector, sink: DetectionSink) {
         self.detector = detector
@@ -281,7 +301,9 @@ final class HopConsumer: @unchecked Sendable {
         let processingStart = LiveCapture.monotonicNow()
         // Capture buffering: from the hop's newest sample entering ALSA to processing start (device
         // period buffering plus the wait in the ring; LiveHop carries one stamp, so the two are not split).
-        let buffering = captured > 0 && processingStart > captured ? Double(processingStart - captured) / 1e9 : 0
+        let bufferingNs = captured > 0 && processingStart > captured ? processingStart - captured : 0
+        bufferingNanos &+= bufferingNs
+        let buffering = Double(bufferingNs) / 1e9
         detector.process(hop.samples) { detection in
             var d = detection
             d.latency.captureBuffering = buffering
@@ -303,8 +325,9 @@ final class HopConsumer: @unchecked Sendable {
     }
 
     /// Mean and max hop latency (valid after capture has finished).
-    var latencySummary: (count: Int, meanMs: Double, maxMs: Double) {
-        (latencyCount, latencyCount > 0 ? Double(latencySumNs) / Double(latencyCount) / 1e6 : 0, Double(latencyMaxNs) / 1e6)
+    var latencySummary: (count: Int, meanMs: Double, maxMs: Double, bufferingNanos: UInt64) {
+        (latencyCount, latencyCount > 0 ? Double(latencySumNs) / Double(latencyCount) / 1e6 : 0, Double(latencyMaxNs) / 1e6,
+         bufferingNanos)
     }
 }
 
