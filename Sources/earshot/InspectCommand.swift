@@ -1,4 +1,6 @@
 import ArgumentParser
+import EarshotAccounting
+import EarshotEngine
 import EarshotModel
 import Foundation
 
@@ -32,15 +34,36 @@ struct InspectCommand: ParsableCommand {
             FileHandle.standardError.write(Data("earshot: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
+        let work = workSummary(summary)
         switch format {
         case .json:
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try enc.encode(summary)
+            var data = try enc.encode(summary)
+            // The work block (features and rates from the sidecar) joins the summary under "work".
+            if let work, var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let workObject = try? JSONSerialization.jsonObject(with: Data(work.json().utf8)) {
+                object["work"] = workObject
+                data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            }
             print(String(decoding: data, as: UTF8.self))
         case .text:
             print(Self.text(summary, path: model))
+            if let work { print("\nwork (features and rates from the sidecar \(ModelManifest.sidecarPath(forModel: model))):\n" + work.text(), terminator: "") }
         }
+    }
+
+    /// The work block when the model's sidecar exists and reads (nil otherwise: the model alone is shown).
+    func workSummary(_ summary: ModelSummary) -> WorkSummary? {
+        guard FileManager.default.fileExists(atPath: ModelManifest.sidecarPath(forModel: model)) else { return nil }
+        let manifest: ModelManifest
+        do { manifest = try ModelManifest.load(forModel: model) } catch {
+            FileHandle.standardError.write(Data("earshot: warning: \(error.description); no work block\n".utf8))
+            return nil
+        }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? NSNumber)?.intValue ?? 0
+        return WorkSummary(model: model, work: ModelWork(summary: summary, fileBytes: size),
+                           featureConfig: manifest.features, evaluateEveryHops: manifest.evaluateEveryHops)
     }
 
     /// Converter tensor names can run to hundreds of characters; the text view keeps their end.

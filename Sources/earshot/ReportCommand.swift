@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotAccounting
+import EarshotEngine
 import EarshotFeatures
 import EarshotModel
 import Foundation
@@ -18,14 +19,14 @@ struct ReportCommand: ParsableCommand {
     /// Output formats.
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Argument(help: "Model file (.tflite) or `mlperf-ds-cnn`.")
-    var model: String
+    @Argument(help: "Model file (.tflite) or `mlperf-ds-cnn` (default: the shipped model).")
+    var model: String?
 
     @Option(help: "Only this target (id or name, e.g. cortex-m33).")
     var target: String?
 
-    @Option(help: "Run the model every N hops (feature frames).")
-    var evaluateEveryHops: Int = 1
+    @Option(help: "Run the model every N hops (feature frames) (default: the model sidecar's value, else 1).")
+    var evaluateEveryHops: Int?
 
     @Option(help: "Battery capacity in mAh.")
     var batteryMah: Double = 1000
@@ -40,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     var targets: String?
 
     func validate() throws {
-        guard evaluateEveryHops >= 1 else { throw ValidationError("--evaluate-every-hops must be at least 1") }
+        if let n = evaluateEveryHops, n < 1 { throw ValidationError("--evaluate-every-hops must be at least 1") }
         guard batteryMah > 0, batteryMah.isFinite else { throw ValidationError("--battery-mah must be positive") }
         guard batteryVolts > 0, batteryVolts.isFinite else { throw ValidationError("--battery-volts must be positive") }
     }
@@ -49,9 +50,22 @@ struct ReportCommand: ParsableCommand {
         let catalog = try targets.map { path throws(AccountingError) in try TargetCatalog.load(path: path) }
             ?? TargetCatalog.bundled()
         let chosen = try target.map { [try catalog.target(named: $0)] } ?? catalog.targets
+        let model = self.model ?? ModelLocator.defaultModelPath()
         let work = try ReportCommand.modelWork(for: model)
-        let report = try MCUReport(model: model, work: work, featureConfig: .mlperfTiny,
-                                   evaluateEveryHops: evaluateEveryHops,
+        // The model's own front end and stride from its sidecar; MLPerf Tiny's for the built-in model or none.
+        var features = FeatureConfig.mlperfTiny
+        var every = 1
+        if model != "mlperf-ds-cnn", FileManager.default.fileExists(atPath: ModelManifest.sidecarPath(forModel: model)) {
+            do {
+                let manifest = try ModelManifest.load(forModel: model)
+                features = manifest.features
+                every = manifest.evaluateEveryHops
+            } catch {
+                throw AccountingError(error.description)
+            }
+        }
+        let report = try MCUReport(model: model, work: work, featureConfig: features,
+                                   evaluateEveryHops: evaluateEveryHops ?? every,
                                    battery: Battery(milliampHours: batteryMah, volts: batteryVolts),
                                    targets: chosen, referenceMACs: ModelWork.mlperfDSCNN().totalMACs)
         switch format {
