@@ -99,7 +99,9 @@ struct Score: ParsableCommand {
             Terminal.out(String(accounting.textTable().dropLast()))
         } else {
             Terminal.error(summary)
-            Terminal.error(format == .json ? accounting.json() : String(accounting.textTable().dropLast()))
+            fflush(nil)
+            // Unprefixed, so the JSON line parses as it stands.
+            writeStderr(format == .json ? accounting.json() + "\n" : accounting.textTable())
         }
         if collector.failed > 0 { throw ExitCode(1) }
     }

@@ -58,3 +58,52 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(out.isEmpty)
     #expect(err.split(separator: "\n").count == 1 && err.contains("/nonexistent/m.json"))
 }
+
+@Test func scorePrintsLatencyFieldsAndTheAccountingSummary() throws {
+    let (status, out, err) = try runEarshot(["score", "Audio/alexa-1.flac"], cwd: repoRoot.path)
+    #expect(status == 0, "\(err)")
+    let line = out.split(separator: "\n").first { $0.contains("alexa-1.flac") && $0.contains("alexa ") }
+    #expect(line != nil, "no alexa detection in: \(out)")
+    if let line {
+        for field in ["latency features=", "inference=", "decision=", "total="] { #expect(line.contains(field), "\(line)") }
+    }
+    for row in ["real-time factor", "CPU (process)", "share of a core", "energy status", "RAPL:", "inferences",
+                "hops", "stage features", "stage inference", "stage decision"] {
+        #expect(out.contains(row), "summary lacks \(row)")
+    }
+
+    // JSON: detections carry latency_ms; the accounting summary is one JSON object on stderr.
+    let (s2, jsonOut, jsonErr) = try runEarshot(["score", "--format", "json", "Audio/alexa-1.flac"], cwd: repoRoot.path)
+    #expect(s2 == 0)
+    let first = try #require(jsonOut.split(separator: "\n").first)
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+    let latency = try #require(obj["latency_ms"] as? [String: Double])
+    #expect(Set(latency.keys) == ["features", "inference", "decision", "total"])
+    let accountingLine = try #require(jsonErr.split(separator: "\n").last { $0.hasPrefix("{") })
+    let acc = try #require(try JSONSerialization.jsonObject(with: Data(accountingLine.utf8)) as? [String: Any])
+    #expect((acc["audioSeconds"] as? Double).map { abs($0 - 3.66) < 0.01 } == true)
+    #expect((acc["inferences"] as? Int).map { $0 > 0 } == true)
+    #expect(acc["energyStatus"] is String)
+}
+
+@Test func reportOnTheShippedModelPrintsTheFourTargets() throws {
+    let (status, out, err) = try runEarshot(["report"], cwd: repoRoot.path)
+    #expect(status == 0, "\(err)")
+    for t in ["cortex-m4f", "cortex-m33", "cortex-m7", "esp32-s3"] { #expect(out.contains(t)) }
+    #expect(out.contains("earshot-kws.tflite"))
+    // The sidecar's stride (every 3 hops) and front end (hop 320), not MLPerf Tiny's defaults.
+    #expect(out.contains("evaluate every 3 hop(s)"), "\(out)")
+    #expect(out.contains("hop 320"))
+}
+
+@Test func inspectJSONHasTheMACsAndTheWorkBlock() throws {
+    let (status, out, err) = try runEarshot(["inspect", "Models/earshot-kws.tflite", "--format", "json"], cwd: repoRoot.path)
+    #expect(status == 0, "\(err)")
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+    #expect(obj["macsPerInference"] as? Int == 322520)
+    let work = try #require(obj["work"] as? [String: Any])
+    #expect(work["macsPerInference"] as? Int == 322520)
+    let rates = try #require(work["rates"] as? [String: Any])
+    #expect(rates["evaluateEveryHops"] as? Int == 3)
+    #expect((work["features"] as? [String: Any]) != nil)
+}
