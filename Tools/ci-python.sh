@@ -6,7 +6,7 @@
 #   3. the training pipeline's smoke run (tiny subset, one epoch, int8 export, bit-exact in Earshot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${EARSHOT_VENV:-.venv}"
+VENV="$(realpath -m "${EARSHOT_VENV:-.venv}")"
 PY="$VENV/bin/python"
 export EARSHOT_VENV="$VENV"
 export EARSHOT_BIN="${EARSHOT_BIN:-$PWD/.build/debug/earshot}"
