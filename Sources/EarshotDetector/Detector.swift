@@ -15,6 +15,10 @@ public struct Decision: Sendable, Equatable {
 /// Turns a stream of class posteriors into keyword decisions: moving-average smoothing,
 /// a threshold per keyword and a refractory hold-off so one utterance gives one decision.
 ///
+/// A keyword fires when its smoothed score reaches its threshold, the hold-off since its last
+/// detection has passed, and its score has fallen below the threshold at least once since then
+/// (so a score that stays high over a long window cannot fire again after the hold-off).
+///
 /// All state is allocated in `init`; `update` allocates nothing.
 public final class Detector {
     /// The configuration in force.
@@ -33,6 +37,8 @@ public final class Detector {
     /// Pending peak per keyword (with `reportPeak`): score < 0 means none pending.
     private let pendingScore: UnsafeMutableBufferPointer<Float>
     private let pendingTime: UnsafeMutableBufferPointer<Double>
+    /// Whether each keyword may fire: cleared by a detection, set again once its score falls below the threshold.
+    private let armed: UnsafeMutableBufferPointer<Bool>
     private var filled = 0
     private var cursor = 0
 
@@ -61,11 +67,13 @@ public final class Detector {
         pendingScore.initialize(repeating: -1)
         pendingTime = .allocate(capacity: max(1, keywords))
         pendingTime.initialize(repeating: 0)
+        armed = .allocate(capacity: max(1, keywords))
+        armed.initialize(repeating: true)
     }
 
     deinit {
         history.deallocate(); sums.deallocate(); keywordIndices.deallocate(); thresholds.deallocate()
-        holdUntil.deallocate(); pendingScore.deallocate(); pendingTime.deallocate()
+        holdUntil.deallocate(); pendingScore.deallocate(); pendingTime.deallocate(); armed.deallocate()
     }
 
     /// Forgets all history, hold-offs and pending decisions (for a new stream).
@@ -74,6 +82,7 @@ public final class Detector {
         sums.update(repeating: 0)
         holdUntil.update(repeating: -.infinity)
         pendingScore.update(repeating: -1)
+        armed.update(repeating: true)
         filled = 0
         cursor = 0
     }
@@ -99,6 +108,7 @@ public final class Detector {
         let scale = 1.0 / Double(filled)
         for k in 0..<keywords {
             let score = Float(max(0, sums[k] * scale))
+            if score < thresholds[k] { armed[k] = true }
             if configuration.reportPeak {
                 if pendingScore[k] >= 0 {
                     if time >= holdUntil[k] {
@@ -109,12 +119,14 @@ public final class Detector {
                         continue
                     }
                 }
-                if score >= thresholds[k] && time >= holdUntil[k] {
+                if armed[k] && score >= thresholds[k] && time >= holdUntil[k] {
+                    armed[k] = false
                     pendingScore[k] = score
                     pendingTime[k] = time
                     holdUntil[k] = time + configuration.refractorySeconds
                 }
-            } else if score >= thresholds[k] && time >= holdUntil[k] {
+            } else if armed[k] && score >= thresholds[k] && time >= holdUntil[k] {
+                armed[k] = false
                 holdUntil[k] = time + configuration.refractorySeconds
                 onDecision(Decision(keyword: k, score: score, time: time))
             }

@@ -33,7 +33,8 @@ public struct Labels: Sendable {
     public static func parseCSV(_ text: String, name: String) throws(LabelsError) -> Labels {
         var out: [KeywordInstance] = []
         var lineNo = 0
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
+        // "\r\n" is one Character in Swift, so both line ends are separators.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNo += 1
             let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             if line.trimmingSpaces().isEmpty || line.hasPrefix("#") { continue }

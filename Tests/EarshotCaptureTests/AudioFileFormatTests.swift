@@ -19,7 +19,7 @@ struct AudioFileFormatTests {
         #expect(y.count == 1600)
         let tol = bits == 8 ? 1.0 / 64 : 1e-4
         #expect(zip(x, y).allSatisfy { abs($0 - Double($1)) <= tol })
-        #expect(r.warnings.isEmpty && !r.isDamaged)
+        #expect(r.warnings.isEmpty && !r.isDamaged, "\(r.warnings)")
     }
 
     @Test func extensibleStereoIsAveragedToMono() throws {

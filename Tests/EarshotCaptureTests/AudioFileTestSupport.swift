@@ -63,7 +63,7 @@ enum WAV {
             fmt.u16(0)
         }
         var b: [UInt8] = []
-        b.tag("RIFF"); b.u32(riffSizeOverride ?? (4 + 8 + fmt.count + 8 + data.count))
+        b.tag("RIFF"); b.u32(riffSizeOverride ?? (4 + 8 + fmt.count + (formatTag != 1 ? 12 : 0) + 8 + data.count))
         b.tag("WAVE")
         b.tag("fmt "); b.u32(fmt.count); b += fmt
         if formatTag != 1 { b.tag("fact"); b.u32(4); b.u32(data.count / max(1, channels * bits / 8)) }

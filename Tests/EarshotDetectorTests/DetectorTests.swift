@@ -71,3 +71,13 @@ private let labels = ["_background_", "alexa", "jarvis"]
             == "2 keywords but 1 thresholds")
     #expect(DetectorConfiguration(labels: labels, keywordIndices: [1], thresholds: [0.5], smoothingInferences: 0).validate() != nil)
 }
+
+@Test func aScoreThatStaysHighFiresOnceUntilItDrops() {
+    let d = Detector(configuration: DetectorConfiguration(labels: labels, keywordIndices: [1], thresholds: [0.5],
+                                                          smoothingInferences: 1, refractorySeconds: 0.5))
+    var rows = [[Float]](repeating: [0, 0.9, 0], count: 30)  // 3 s above threshold, hold-off 0.5 s
+    rows += [[0, 0.1, 0], [0, 0.9, 0]]                       // drops, then a new utterance at 3.1 s
+    let got = run(d, rows)
+    #expect(got.count == 2)
+    #expect(abs(got[1].time - 3.1) < 1e-9)
+}

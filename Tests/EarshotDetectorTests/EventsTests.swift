@@ -41,6 +41,12 @@ import EarshotEvents
     }
 }
 
+@Test func labelsCSVWithWindowsLineEnds() throws {
+    let l = try Labels.parseCSV("file,keyword,start,end\r\nx.wav,alexa,1.0,1.5\r\ny.wav,jarvis,2,3\r\n", name: "l.csv")
+    #expect(l.instances == [KeywordInstance(file: "x.wav", keyword: "alexa", start: 1, end: 1.5),
+                            KeywordInstance(file: "y.wav", keyword: "jarvis", start: 2, end: 3)])
+}
+
 @Test func missRateAndFalseAlarmsPerHour() {
     let labels = Labels(instances: [
         KeywordInstance(file: "s.wav", keyword: "alexa", start: 10, end: 11),

@@ -40,9 +40,10 @@ import EarshotEvents
         let path = try modelWithSidecar()
         let audio = syntheticAudio(seconds: 4, seed: 7)
         func run(chunks: (Int) -> Int) throws -> [Detection] {
-            // Threshold 0: every keyword fires once per refractory interval, so times and scores
-            // of many detections are compared.
-            let engine = try Engine(options: EngineOptions(modelPath: path, threshold: 0.0, evaluateEveryHops: 3))
+            // A low threshold that noise crosses up and down, so the times and scores of many
+            // detections are compared.
+            let engine = try Engine(options: EngineOptions(modelPath: path, threshold: 0.03, evaluateEveryHops: 3,
+                                                           smoothingInferences: 1, refractorySeconds: 0.1))
             var out: [Detection] = []
             audio.withUnsafeBufferPointer { buf in
                 var offset = 0, i = 0
@@ -63,7 +64,7 @@ import EarshotEvents
         let describe = { (ds: [Detection]) in ds.map { "\($0.keyword)@\($0.audioTime):\($0.score)" } }
         #expect(describe(whole) == describe(random))
         #expect(describe(whole) == describe(single))
-        #expect(whole.count >= 10 * 4, "every keyword fires about once per 0.8 s")
+        #expect(whole.count >= 20, "only \(whole.count) detections to compare")
     }
 
     @Test func detectionLatencyComesFromTheInjectedClock() throws {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI smoke test of the training pipeline: a tiny data subset, one short epoch, int8 conversion, and a check
-# that the exported model loads in LiteRT and uses only the runtime's ops. Writes nothing into the repo.
+# that the exported model loads in LiteRT, uses only the runtime's ops and runs bit-exactly in Earshot. Writes nothing into the repo.
 #
 #   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv, else /work/venv)
 set -euo pipefail
@@ -50,5 +50,8 @@ assert ops <= allowed, ops - allowed
 it.set_tensor(i["index"], np.zeros(i["shape"], np.int8)); it.invoke()
 print("smoke: exported model loads; ops", sorted(ops))
 PY
+# The exported model runs in Earshot with exactly the reference interpreter's outputs.
+"$venv/bin/python" "$repo/Tools/check_bitexact.py" "$tmp/models/earshot-kws.tflite" --earshot "$EARSHOT_BIN" --n 32 | tail -2 | head -1 || {
+  echo "smoke: Earshot and the TFLite reference differ on the exported model"; echo "0 passed, 1 failed"; exit 1; }
 echo "smoke: pipeline OK in $(( $(date +%s) - start )) s"
 echo "1 passed, 0 failed"

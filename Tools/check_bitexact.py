@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Checks that Earshot's interpreter gives the same bytes as TensorFlow Lite's reference kernels.
+
+    python Tools/check_bitexact.py MODEL.tflite [--earshot .build/debug/earshot] [--n 64] [--seed 0]
+        [--write-golden Tests/EarshotModelTests/Fixtures/shipped/earshot-kws]
+
+Random int8 inputs (plus all -128, all 127 and zeros) go through LiteRT's interpreter with the
+BUILTIN_REF op resolver and through `earshot run-model`; every output byte must match.
+Prints 'N passed, 0 failed' and exits 0 on success.
+"""
+import argparse, os, subprocess, sys, tempfile
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("--earshot", default=os.environ.get("EARSHOT_BIN", ".build/debug/earshot"))
+    ap.add_argument("--n", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write-golden", metavar="PREFIX",
+                    help="also write PREFIX.inputs.bin and PREFIX.outputs.bin (the reference) for the Swift tests")
+    a = ap.parse_args()
+    it = Interpreter(model_path=a.model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    rng = np.random.default_rng(a.seed)
+    shape = tuple(i["shape"])
+    xs = [np.full(shape, -128, np.int8), np.full(shape, 127, np.int8), np.zeros(shape, np.int8)]
+    xs += [rng.integers(-128, 128, shape, dtype=np.int8) for _ in range(a.n)]
+    ref = []
+    for x in xs:
+        it.set_tensor(i["index"], x)
+        it.invoke()
+        ref.append(it.get_tensor(o["index"]).copy())
+    if a.write_golden:
+        np.concatenate([x.ravel() for x in xs]).tofile(a.write_golden + ".inputs.bin")
+        np.concatenate([r.ravel() for r in ref]).tofile(a.write_golden + ".outputs.bin")
+    with tempfile.TemporaryDirectory() as d:
+        fin, fout = os.path.join(d, "in.bin"), os.path.join(d, "out.bin")
+        np.concatenate([x.ravel() for x in xs]).tofile(fin)
+        subprocess.run([a.earshot, "run-model", a.model, "--inputs", fin, "--outputs", fout], check=True)
+        got = np.fromfile(fout, np.int8).reshape(len(xs), -1)
+    bad = [k for k, r in enumerate(ref) if not np.array_equal(r.ravel(), got[k])]
+    for k in bad[:5]:
+        print(f"{a.model}: input {k}: earshot {got[k].tolist()} reference {ref[k].ravel().tolist()}")
+    print(f"bit-exact {a.model}: {len(xs) - len(bad)} of {len(xs)} inputs identical to the TFLite reference")
+    print(f"{len(xs) - len(bad)} passed, {len(bad)} failed")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Python-side CI checks (run by .ci/run after the Swift tests):
+#   1. the evaluation tool's self-tests,
+#   2. Earshot's interpreter is byte-exact with TFLite's reference kernels on the shipped model and
+#      on the MLPerf Tiny DS-CNN (random inputs through LiteRT BUILTIN_REF and `earshot run-model`),
+#   3. the training pipeline's smoke run (tiny subset, one epoch, int8 export, bit-exact in Earshot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="$(realpath -m "${EARSHOT_VENV:-.venv}")"
+PY="$VENV/bin/python"
+export EARSHOT_VENV="$VENV"
+export EARSHOT_BIN="${EARSHOT_BIN:-$PWD/.build/debug/earshot}"
+
+# Small offline TTS engines and sentence text for the smoke run's synthetic clips.
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  for p in espeak-ng flite fortunes-min; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+echo "== evaluation tool self-test"
+"$PY" -m pytest -q Tools/eval/tests
+
+echo "== bit-exactness against the TFLite reference interpreter"
+"$PY" Tools/check_bitexact.py Models/earshot-kws.tflite --n 64
+"$PY" Tools/check_bitexact.py Tests/EarshotModelTests/Fixtures/mlperf-tiny-kws-ds-cnn-int8.tflite --n 16
+
+echo "== training smoke run"
+Tools/train/smoke.sh
