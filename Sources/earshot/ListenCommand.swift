@@ -224,7 +224,11 @@ struct ListenCommand: ParsableCommand {
                                inferences: engineTotals.inferences, hops: stats.hopsDelivered,
                                detections: counts.values.reduce(0, +))
         run.processingThreadCPUSeconds = stats.processingCPUSeconds
-        let table = format == .json ? run.json() + "\n" : run.textTable()
+        var table = format == .json ? run.json() + "\n" : run.textTable()
+        if format != .json, run.audioSeconds > 0 {
+            let perSecond = Stage.allCases.map { "\($0.label) " + Format.number(stages[$0] * 1000 / run.audioSeconds, 4) }
+            table += "per second of audio (ms): " + perSecond.joined(separator: ", ") + "\n"
+        }
         FileHandle.standardError.write(Data(table.utf8))
     }
 }

@@ -107,3 +107,14 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(rates["evaluateEveryHops"] as? Int == 3)
     #expect((work["features"] as? [String: Any]) != nil)
 }
+
+@Test func scoreWithLabelsReportsTheDetectionDelayStatistics() throws {
+    let labels = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-acct-labels-\(getpid()).csv")
+    try "file,keyword,start,end\nAudio/alexa-1.flac,alexa,1.0,1.6\n".write(to: labels, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: labels) }
+    let (status, out, err) = try runEarshot(["score", "--labels", labels.path, "Audio/alexa-1.flac"], cwd: repoRoot.path)
+    #expect(status == 0, "\(err)")
+    // The alexa detection at 1.810 s is 210 ms after the labelled end (1.6 s).
+    let row = out.split(separator: "\n").first { $0.hasPrefix("detection delay after keyword end") }
+    #expect(row?.contains("n=1 mean 210.000 ms, median 210.000 ms") == true, "\(out)")
+}
