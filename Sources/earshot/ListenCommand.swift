@@ -221,7 +221,7 @@ struct ListenCommand: ParsableCommand {
                                       inference: Double(engineTotals.inferenceNanos) / 1e9,
                                       decision: Double(engineTotals.decisionNanos) / 1e9)
         var run = meter.finish(audioSeconds: stats.deliveredSeconds(rate: outputRate), stageTotals: stages,
-                               inferences: engineTotals.inferences, hops: stats.hopsDelivered,
+                               inferences: engineTotals.inferences, hops: engineTotals.hops > 0 ? engineTotals.hops : stats.hopsDelivered,
                                detections: counts.values.reduce(0, +))
         run.processingThreadCPUSeconds = stats.processingCPUSeconds
         var table = format == .json ? run.json() + "\n" : run.textTable()
