@@ -102,7 +102,7 @@ struct LiveCLITests {
         for key in ["\"latency_ms\":{\"capture\":", "\"features\":", "\"inference\":", "\"decision\":", "\"total\":"] {
             #expect(out.contains(key), "no \(key) in \(out)")
         }
-        #expect(err.contains("period 160 frames (10.0 ms), buffer 1280 frames (80.0 ms)"))
+        #expect(err.contains("period 320 frames (20.0 ms), buffer 2560 frames (160.0 ms)"))
         #expect(err.contains("0 xruns") && err.contains("0 dropped samples"))
 
         // --exec ran once per detection with the keyword in its environment.
