@@ -14,7 +14,7 @@ export EARSHOT_BIN="${EARSHOT_BIN:-$PWD/.build/debug/earshot}"
 # Small offline TTS engines and sentence text for the smoke run's synthetic clips.
 if [ "$(id -u)" = 0 ]; then
   missing=()
-  for p in espeak-ng flite fortunes-min; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in espeak-ng flite fortunes-min ktuberling-data; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi

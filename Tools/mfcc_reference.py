@@ -16,7 +16,7 @@ The front end is the one in MLPerf Tiny's keyword-spotting benchmark (get_datase
 A float64 numpy re-implementation (`numpy_mfcc`) is also run and its distance to tf.signal is
 printed, as a check that the semantics (window, DC bin, band edges, DCT scale) are understood.
 
-Usage: /work/venv/bin/python Tools/mfcc_reference.py [--no-tf]   (run from the repository root)
+Usage: .venv/bin/python Tools/mfcc_reference.py [--no-tf]   (run from the repository root)
 """
 import argparse
 import os

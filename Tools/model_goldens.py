@@ -9,7 +9,7 @@ and a manifest.json describing them. The reference is TensorFlow Lite's interpre
 reference kernels (ai-edge-litert, OpResolverType.BUILTIN_REF), the ground truth that TFLM and
 CMSIS-NN test against. The MLPerf Tiny DS-CNN is copied from shared/models-external.
 
-Run: /work/venv/bin/python Tools/model_goldens.py   (needs Tools/requirements.txt)
+Run: .venv/bin/python Tools/model_goldens.py   (needs Tools/requirements.txt)
 """
 import json
 import os

@@ -10,6 +10,8 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get the TTS engines
+#   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
+#                  earshot,openwakeword,microwakeword,pocketsphinx)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -19,7 +21,7 @@ venv="${EARSHOT_VENV:-$repo/.venv}"
 # (non-free), and fortunes text. Installed only when missing and when we are root.
 need_apt=()
 for p in espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite festival festvox-kallpc16k \
-         festvox-kdlpc16k festvox-us-slt-hts libttspico-utils fortunes fortunes-min; do
+         festvox-kdlpc16k festvox-us-slt-hts libttspico-utils fortunes fortunes-min ktuberling-data; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if [ "${#need_apt[@]}" -gt 0 ] && [ "${EARSHOT_SKIP_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
@@ -43,5 +45,14 @@ if [ ! -x "$EARSHOT_BIN" ]; then
 fi
 
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export EARSHOT_VENV="$venv"
 cd "$here"
-exec "$venv/bin/python" -m earshot_train all "$@"
+"$venv/bin/python" -m earshot_train all "$@"
+
+# Held-out stream evaluation (Tools/eval: keywords between background speech, noise at 10 dB SNR) of the
+# new model, then the model card takes its figures. EARSHOT_EVAL_SYSTEMS adds peers (their detections are
+# cached in $EARSHOT_CACHE/eval, so only the first peer run is slow).
+case " $* " in *" --smoke "*) exit 0 ;; esac
+"$repo/Tools/eval/run.sh" --systems "${EARSHOT_EVAL_SYSTEMS:-earshot}" --rerun \
+  --earshot-args "--model $repo/Models/earshot-kws.tflite"
+"$venv/bin/python" -m earshot_train card

@@ -2,12 +2,11 @@
 # CI smoke test of the training pipeline: a tiny data subset, one short epoch, int8 conversion, and a check
 # that the exported model loads in LiteRT, uses only the runtime's ops and runs bit-exactly in Earshot. Writes nothing into the repo.
 #
-#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv, else /work/venv)
+#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${EARSHOT_VENV:-$repo/.venv}"
-[ -x "$venv/bin/python" ] || venv=/work/venv
 if [ ! -x "$venv/bin/python" ]; then
   venv="$repo/.venv"; python3 -m venv "$venv"
 fi

@@ -33,11 +33,12 @@ KEYWORD_TEXT = {k: k.replace("_", " ") for k in KEYWORDS}
 CORRUPT = {("alexa", n) for n in ("32", "33", "34", "126", "127", "128", "129", "142", "144")}
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("EARSHOT_CACHE", "/work/cache"))
-
-
 REPO = Path(__file__).resolve().parents[3]
+
+
+def cache_dir() -> Path:
+    """$EARSHOT_CACHE, else the training tool's default cache beside the repository."""
+    return Path(os.environ.get("EARSHOT_CACHE", REPO.parent / "earshot-cache"))
 
 
 def splits_dir() -> Path | None:
@@ -46,8 +47,7 @@ def splits_dir() -> Path | None:
     cands = []
     if os.environ.get("EARSHOT_SPLITS"):
         cands.append(Path(os.environ["EARSHOT_SPLITS"]))
-    cands += [cache_dir() / "splits", REPO.parent / "earshot-cache" / "splits",
-              Path("/work/earshot-cache/splits")]
+    cands += [cache_dir() / "splits", REPO.parent / "earshot-cache" / "splits"]
     for c in cands:
         if (c / "val.txt").exists():
             return c
@@ -55,7 +55,7 @@ def splits_dir() -> Path | None:
 
 
 def shared_dir() -> Path:
-    return Path(os.environ.get("EARSHOT_SHARED", "/work/shared"))
+    return Path(os.environ.get("EARSHOT_SHARED", REPO.parent / "shared"))
 
 
 def log(msg: str) -> None:

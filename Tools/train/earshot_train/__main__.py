@@ -9,7 +9,7 @@ from .config import Paths
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="earshot_train", description=__doc__)
-    ap.add_argument("step", choices=["prepare", "features", "train", "all", "streamtest"])
+    ap.add_argument("step", choices=["prepare", "features", "train", "all", "streamtest", "card"])
     ap.add_argument("--scale", type=float, default=1.0, help="data scale (<1 for a tiny smoke-test set)")
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
@@ -20,6 +20,26 @@ def main() -> None:
     a = ap.parse_args()
     paths = Paths()
     t0 = time.time()
+    if a.step == "card":  # take in the held-out stream evaluation (Tools/eval) and rewrite the model card
+        import datetime
+        import json
+        from .card import write_card
+        rep_path = paths.models / "earshot-kws.report.json"
+        report = json.loads(rep_path.read_text())
+        ev_dir = paths.cache / "eval"
+        res = json.loads((ev_dir / "results.json").read_text())
+        man = json.loads((ev_dir / "streams" / "manifest.json").read_text())
+        md = (ev_dir / "report.md").read_text().splitlines()
+        cmd = next((l.split("`")[1] for l in md if l.startswith("Command: `")), "Tools/eval/run.sh")
+        report["eval_streams"] = {
+            "command": cmd, "date": datetime.date.today().isoformat(), "results": res,
+            "background": man.get("background_speech", {}).get("source", ""),
+        }
+        rep_path.write_text(json.dumps(report, indent=2) + "\n")
+        summary = json.loads((paths.cache / "data_summary.json").read_text())
+        write_card(paths, report, summary, paths.models / "README.md")
+        print(json.dumps(res["systems"].get("earshot", {}).get("average"), indent=1))
+        return
     if a.step == "streamtest":  # re-evaluate the shipped model on the streaming test; updates report + card
         import json
         from .streamtest import streaming_recall

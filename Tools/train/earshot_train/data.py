@@ -130,6 +130,29 @@ def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_mi
     return plan
 
 
+KTUBERLING = Path("/usr/share/ktuberling/sounds")
+"""Debian's ktuberling-data: ~1,700 words recorded by people in 26 languages (real voices and microphones)."""
+KTUBERLING_HELDOUT = {"fr", "ru", "sl"}
+"""Languages (so speakers) of ktuberling kept out of training, for the held-out background."""
+KEYWORD_LIKE = re.compile(r"glass|mirror|snow|comput|alex|jarv", re.I)
+
+
+def ktuberling_split(paths: Paths) -> list[tuple[str, str, str]]:
+    """(path, _unknown_, split) for ktuberling's recorded words; split by language, i.e. by speaker.
+    File names are the English word; names resembling a keyword are left out."""
+    out = []
+    if not KTUBERLING.is_dir():
+        print(f"data: {KTUBERLING} missing (apt-get install ktuberling-data): no recorded-speech negatives",
+              flush=True)
+        return out
+    for lang in sorted(d for d in KTUBERLING.iterdir() if d.is_dir()):
+        split = "heldout" if lang.name in KTUBERLING_HELDOUT else "train"
+        for f in sorted(lang.glob("*.ogg")):
+            if not KEYWORD_LIKE.search(f.stem):
+                out.append((str(f), UNKNOWN, split))
+    return out
+
+
 def fsdd_split(paths: Paths) -> list[tuple[str, str, str]]:
     out = []
     for f in sorted(paths.fsdd.glob("*.flac")):
@@ -296,6 +319,10 @@ def heldout_streams(paths: Paths, sources: list[str], rng: np.random.Generator, 
     return out
 
 
+HELDOUT_MINUTES = 7.0
+"""Length of each held-out background stream (8 of them: 0.93 h)."""
+
+
 def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -> dict:
     """Builds every dataset artefact; cached files are reused. `scale` < 1 makes a tiny set (smoke test)."""
     rng = np.random.default_rng(seed)
@@ -312,6 +339,9 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     fsdd = fsdd_split(paths)
     if scale < 1:
         fsdd = fsdd[:: int(round(1 / scale))]
+    kt = ktuberling_split(paths)
+    if scale < 1:
+        kt = kt[:: int(round(1 / scale))]
 
     # source split lists for other tools
     src_train = [(p, l) for p, l, s in real + tts_sources if s == "train"]
@@ -323,14 +353,22 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     heldout_src = [p for p, l, s in tts_sources + fsdd if s == "heldout"]
     # held-out: held-out sentences, held-out FSDD speaker, plus the val near-miss words
     heldout_src += [p for p, l, s in tts_sources if "/near/" in p and s == "val"]
-    streams = heldout_streams(paths, heldout_src, np.random.default_rng(seed + 7), n_streams=max(1, n(6)),
-                              minutes=5.0 if scale >= 1 else 0.5)
+    heldout_src += [p for p, l, s in kt if s == "heldout"]  # recorded words of held-out languages
+    streams = heldout_streams(paths, heldout_src, np.random.default_rng(seed + 7), n_streams=max(1, n(8)),
+                              minutes=HELDOUT_MINUTES if scale >= 1 else 0.5)
     _write_csv(paths.splits / "background_heldout.txt", [(s, BACKGROUND) for s in streams])
     # threshold-tuning streams from validation sentences (separate from the held-out test streams)
     tune_src = [p for p, l, s in tts_sources if "/sent/" in p and s == "val"]
     tune = heldout_streams(paths, tune_src, np.random.default_rng(seed + 11), n_streams=max(1, n(2)),
                            minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "tune", prefix="tune")
     _write_csv(paths.splits / "tune_streams.txt", [(s, BACKGROUND) for s in tune])
+    # hard-negative mining streams: training-side negative speech only (training mines the windows on
+    # which a first model fires and trains on them as _unknown_)
+    mine_src = [p for p, l, s in tts_sources if s == "train" and ("/sent/" in p or "/near/" in p or "/words/" in p)]
+    mine_src += [p for p, l, s in fsdd + kt if s == "train"]
+    mine = heldout_streams(paths, mine_src, np.random.default_rng(seed + 13), n_streams=max(1, n(10)),
+                           minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix="mine")
+    _write_csv(paths.splits / "mining_streams.txt", [(s, BACKGROUND) for s in mine])
 
     items = {"train": [], "val": []}
     babble = sent_train[:200]
@@ -357,6 +395,9 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
             add("train", p, lab, 1, "train")
         elif "/sent/" in p and s in ("train", "val"):
             add(s, p, lab, 5 if s == "train" else 1, "crop")
+    for p, lab, s in kt:
+        if s == "train":
+            add("train", p, lab, 3, "train")
     for p, lab, s in fsdd:
         if s == "train" and _h(p) % 3 == 0:
             add("train", p, lab, 1, "train")
@@ -387,9 +428,13 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         "tts_words": sum(1 for p, _, _ in tts_sources if "/words/" in p),
         "tts_sentences": sum(1 for p, _, _ in tts_sources if "/sent/" in p),
         "fsdd_train": sum(1 for r in fsdd if r[2] == "train"),
+        "recorded_words_train": sum(1 for r in kt if r[2] == "train"),
+        "recorded_words_heldout": sum(1 for r in kt if r[2] == "heldout"),
+        "mining_streams": mine,
         "heldout_sources": len(heldout_src),
         "heldout_streams": streams,
-        "heldout_hours": len(streams) * (5.0 if scale >= 1 else 0.5) / 60,
+        "heldout_hours": len(streams) * (HELDOUT_MINUTES if scale >= 1 else 0.5) / 60,
+        "mining_hours": len(mine) * (6.0 if scale >= 1 else 0.5) / 60,
     }
     (paths.cache / "data_summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2), flush=True)

@@ -169,6 +169,84 @@ def smoothed_max(post: np.ndarray, smoothing: int = SMOOTHING_INFERENCES) -> np.
     return (cs[n] - cs[n - w[:, 0]]) / w
 
 
+LABEL_SMOOTHING = 0.1
+"""Soft targets keep the int8 softmax (step 1/256) below saturation, so scores still rank the most
+confident windows and a threshold sweep can separate them."""
+HARD_NEG_THRESHOLD = 0.25
+HARD_NEG_REPEATS = 3
+FINETUNE_EPOCHS = 20
+
+
+def class_weights(y: np.ndarray) -> np.ndarray:
+    """Balanced class weights, with _unknown_ doubled: false alarms on other speech cost more than a missed clip."""
+    counts = np.bincount(y, minlength=len(LABELS)).astype(float)
+    cw = len(y) / (len(LABELS) * np.maximum(1.0, counts))
+    cw[LABELS.index(UNKNOWN)] *= 2.0
+    return cw.astype(np.float32)
+
+
+def fit(model, xtr, ytr, cw, xva, yva, epochs: int, seed: int, lr: float) -> None:
+    """Adam with cosine decay, label smoothing, per-sample class weights and SpecAugment-style time masks."""
+    import keras
+    import tensorflow as tf
+    steps = max(1, int(np.ceil(len(xtr) / 128))) * epochs
+    sched = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(sched),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+                  metrics=["categorical_accuracy"])
+    n_cls = len(LABELS)
+
+    def augment(x, y, w):
+        t = tf.random.uniform([], 0, FRAMES - 8, dtype=tf.int32)
+        m = tf.random.uniform([], 0, 8, dtype=tf.int32)
+        keep = tf.logical_or(tf.range(FRAMES) < t, tf.range(FRAMES) >= t + m)
+        k = tf.cast(keep, x.dtype)[:, None, None]
+        x = x * k + tf.reduce_mean(x) * (1 - k)
+        return x, tf.one_hot(y, n_cls), w
+
+    ds = (tf.data.Dataset.from_tensor_slices((xtr[..., None], ytr, cw[ytr])).shuffle(len(xtr), seed=seed)
+          .map(augment, num_parallel_calls=2).batch(128).prefetch(2))
+    val = (xva[..., None], keras.utils.to_categorical(yva, n_cls))
+    model.fit(ds, epochs=epochs, validation_data=val, verbose=2)
+
+
+def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = 6000) -> np.ndarray:
+    """Feature windows of the mining streams (training-side negatives only) where the float model gives
+    some keyword at least HARD_NEG_THRESHOLD, one per local peak (peaks ≥ 0.3 s apart)."""
+    from .features import extract_stream
+    lst = paths.splits / "mining_streams.txt"
+    if not lst.exists():
+        return np.zeros((0, FRAMES, FEATURES["coefficients"]), np.float32)
+    kw_cols = [LABELS.index(k) for k in KEYWORDS]
+    found, scores = [], []
+    gap = max(1, int(round(0.3 / (FEATURES["hopLength"] / FEATURES["sampleRate"]) / every)))
+    for line in lst.read_text().splitlines():
+        if not line:
+            continue
+        f = extract_stream(paths, line.split(",")[0])
+        ends = np.arange(FRAMES, len(f) + 1, every)
+        if len(ends) == 0:
+            continue
+        win = f[ends[:, None] - FRAMES + np.arange(FRAMES)[None, :]]
+        p = model.predict(win[..., None], batch_size=512, verbose=0)[:, kw_cols].max(1)
+        i = 0
+        hits = np.where(p >= HARD_NEG_THRESHOLD)[0]
+        last = -10 ** 9
+        for i in hits:  # keep the peak of each run of neighbouring hits
+            lo, hi = max(0, i - gap), min(len(p), i + gap + 1)
+            if p[i] == p[lo:hi].max() and i - last > gap:
+                found.append(win[i])
+                scores.append(p[i])
+                last = i
+    if not found:
+        print("mining: no hard negatives", flush=True)
+        return np.zeros((0, FRAMES, FEATURES["coefficients"]), np.float32)
+    order = np.argsort(scores)[::-1][:max_windows]
+    print(f"mining: {len(found)} hard-negative windows (keyword score ≥ {HARD_NEG_THRESHOLD}), "
+          f"using {len(order)}", flush=True)
+    return np.stack([found[i] for i in order]).astype(np.float32)
+
+
 def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool = False, started: float | None = None,
         eval_only: bool = False) -> dict:
     """Trains, converts, evaluates and exports. With eval_only, re-evaluates the already exported model
@@ -187,28 +265,29 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         raise SystemExit(f"model parameters {cost['param_bytes']} B exceed the {BUDGET_BYTES} B budget")
 
     counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
-    cw = {i: float(len(ytr) / (len(LABELS) * max(1.0, counts[i]))) for i in range(len(LABELS))}
-    cw[LABELS.index(UNKNOWN)] *= 2.0  # false alarms on other speech cost more than a missed clip
-    steps = max(1, int(np.ceil(len(xtr) / 128))) * epochs
-    lr = keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
-    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-    def augment(x, y):  # SpecAugment-style time masking on the features
-        t = tf.random.uniform([], 0, FRAMES - 8, dtype=tf.int32)
-        w = tf.random.uniform([], 0, 8, dtype=tf.int32)
-        mask = tf.logical_or(tf.range(FRAMES) < t, tf.range(FRAMES) >= t + w)
-        x = x * tf.cast(mask, x.dtype)[:, None, None] + tf.reduce_mean(x) * (1 - tf.cast(mask, x.dtype))[:, None, None]
-        return x, y
-
-    ds = (tf.data.Dataset.from_tensor_slices((xtr[..., None], ytr)).shuffle(len(xtr), seed=seed)
-          .map(augment, num_parallel_calls=2).batch(128).prefetch(2))
+    cw = class_weights(ytr)
     prev = {}
+    mined = {"windows": 0}
     if eval_only:
         model = keras.models.load_model(paths.work / "model.keras")
         prev = json.loads((paths.models / "earshot-kws.report.json").read_text())["train"]
         train_s = prev["train_seconds"]
+        mined = prev.get("hard_negatives", mined)
     else:
-        model.fit(ds, epochs=epochs, validation_data=(xva[..., None], yva), class_weight=cw, verbose=2)
+        # Phase 1: the whole training set.
+        fit(model, xtr, ytr, cw, xva, yva, epochs, seed, lr=3e-3)
+        # Phase 2: hard-negative mining. The phase-1 model runs over long streams of training-side
+        # negative speech and noise; every window where a keyword scores high is added as _unknown_,
+        # and training goes on with them (the false alarms the model would make are what it learns from).
+        xh = mine_hard_negatives(paths, model)
+        mined = {"windows": int(len(xh)), "repeats": HARD_NEG_REPEATS,
+                 "threshold": HARD_NEG_THRESHOLD, "epochs": FINETUNE_EPOCHS}
+        if len(xh):
+            xtr = np.concatenate([xtr] + [xh] * HARD_NEG_REPEATS)
+            ytr = np.concatenate([ytr, np.full(len(xh) * HARD_NEG_REPEATS, LABELS.index(UNKNOWN), ytr.dtype)])
+            counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
+            cw = class_weights(ytr)
+            fit(model, xtr, ytr, cw, xva, yva, max(1, FINETUNE_EPOCHS if not smoke else 1), seed + 1, lr=1e-3)
         train_s = time.time() - t0
         paths.work.mkdir(parents=True, exist_ok=True)
         model.save(paths.work / ("model-smoke.keras" if smoke else "model.keras"))
@@ -317,6 +396,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
                                     "scale": float(m.in_scale), "zero_point": int(m.in_zp)}},
         "train": {"clips": int(len(xtr)), "per_class": {LABELS[i]: int(counts[i]) for i in range(len(LABELS))},
                   "epochs": prev.get("epochs", epochs), "train_seconds": round(train_s, 1),
+                  "hard_negatives": mined, "label_smoothing": LABEL_SMOOTHING,
                   "total_seconds": prev.get("total_seconds", round(time.time() - (started or t0), 1))},
         "val": {"clips": int(len(xva)), "accuracy_float": acc_f, "accuracy_int8": acc_q, "per_class": per_class,
                 "confusion_int8": {"labels": LABELS, "rows_true_cols_pred": conf.tolist()}},
