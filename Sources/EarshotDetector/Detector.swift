@@ -4,7 +4,7 @@ public struct Decision: Sendable, Equatable {
     public var keyword: Int
     /// Smoothed posterior that triggered (or the peak, with `reportPeak`).
     public var score: Float
-    /// Audio time in seconds of the inference that crossed the threshold.
+    /// Audio time in seconds of the inference that crossed the threshold (of the peak, with `reportPeak`).
     public var time: Double
     /// Creates a decision.
     public init(keyword: Int, score: Float, time: Double) {
@@ -108,24 +108,32 @@ public final class Detector {
         let scale = 1.0 / Double(filled)
         for k in 0..<keywords {
             let score = Float(max(0, sums[k] * scale))
-            if score < thresholds[k] { armed[k] = true }
             if configuration.reportPeak {
+                // Sweep mode: a decision opens at the (low) threshold, takes the highest score
+                // within its hold-off and the time of that peak, so a higher threshold placed on
+                // the reported score finds the moment the keyword was most evident, not the
+                // first flicker above the low threshold. Re-arming counts only dips after the
+                // hold-off: a score that stays up past it (the word is still in the window)
+                // does not open a second decision, as at a real threshold it would not fire twice.
                 if pendingScore[k] >= 0 {
                     if time >= holdUntil[k] {
                         onDecision(Decision(keyword: k, score: pendingScore[k], time: pendingTime[k]))
                         pendingScore[k] = -1
                     } else {
-                        if score > pendingScore[k] { pendingScore[k] = score }
+                        if score > pendingScore[k] { pendingScore[k] = score; pendingTime[k] = time }
                         continue
                     }
                 }
+                if score < thresholds[k] { armed[k] = true }
                 if armed[k] && score >= thresholds[k] && time >= holdUntil[k] {
                     armed[k] = false
                     pendingScore[k] = score
                     pendingTime[k] = time
                     holdUntil[k] = time + configuration.refractorySeconds
                 }
-            } else if armed[k] && score >= thresholds[k] && time >= holdUntil[k] {
+            } else if score < thresholds[k] {
+                armed[k] = true
+            } else if armed[k] && time >= holdUntil[k] {
                 armed[k] = false
                 holdUntil[k] = time + configuration.refractorySeconds
                 onDecision(Decision(keyword: k, score: score, time: time))

@@ -53,7 +53,22 @@ private let labels = ["_background_", "alexa", "jarvis"]
         r.withUnsafeBufferPointer { d.update(posteriors: $0, time: Double(i) * 0.1) { got.append($0) } }
         if i < 2 { #expect(got.isEmpty) }
     }
-    #expect(got == [Decision(keyword: 0, score: 0.9, time: 0)])
+    // The peak's score and the peak's time: a threshold sweep places the detection where the word was clearest.
+    #expect(got == [Decision(keyword: 0, score: 0.9, time: 0.1)])
+}
+
+@Test func reportPeakDoesNotReopenWhileTheScoreStaysUp() {
+    // A word that stays in the window past the hold-off keeps the score up: like a real threshold,
+    // the sweep mode opens no second decision until the score has dipped below the threshold.
+    let d = Detector(configuration: DetectorConfiguration(labels: labels, keywordIndices: [1], thresholds: [0.3],
+                                                          smoothingInferences: 1, refractorySeconds: 0.25, reportPeak: true))
+    var got: [Decision] = []
+    let scores: [Float] = [0.35, 0.1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.1, 0.0, 0.7, 0.0, 0.0, 0.0, 0.0]
+    for (i, p) in scores.enumerated() {
+        [0, p, 0].withUnsafeBufferPointer { d.update(posteriors: $0, time: Double(i) * 0.1) { got.append($0) } }
+    }
+    d.flush { got.append($0) }
+    #expect(got == [Decision(keyword: 0, score: 0.9, time: 0.2), Decision(keyword: 0, score: 0.7, time: 0.9)])
 }
 
 @Test func nonFinitePosteriorsCountAsZero() {

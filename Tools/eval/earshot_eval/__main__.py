@@ -18,7 +18,9 @@ from .data import KEYWORDS, log
 from .metrics import background_hours
 
 DESCRIPTIONS = {
-    "earshot": "Earshot `earshot score STREAM --format json --threshold T` (this repository)",
+    "earshot": "Earshot `earshot score STREAM --format json --threshold T` (this repository), "
+               "one run per threshold in " + ", ".join(f"{t:g}" for t in detectors.EARSHOT_LADDER)
+               + " (each run is one DET point, exactly what a user gets at that threshold)",
     "openwakeword": "openWakeWord 0.5.1, bundled alexa_v0.1 model, ONNX runtime; per-frame "
                     "scores peak-picked with a 1 s refractory period",
     "microwakeword": "pymicro-wakeword 2.5.0, bundled alexa model (microWakeWord, sliding "
@@ -114,8 +116,7 @@ def main(argv=None) -> int:
             sysinfo["keywords"] = kws
             sysinfo["runs"] = bool(getattr(det, "runs", False))
             if sysinfo["runs"]:
-                import numpy as np
-                sysinfo["run_params"] = [float(np.log10(t)) for t in det.thresholds]
+                sysinfo["run_params"] = det.run_params()
             curves[name] = report.curves_for(sysinfo, dets, labels, bg)
             all_dets[name] = dets
         except Exception as e:  # one system failing must not hide the others

@@ -188,21 +188,80 @@ class PocketSphinxDetector:
 
     cache: Path | None = None  # per-(stream, threshold) cache, so a longer ladder reuses runs
 
+    def run_params(self) -> list[float]:
+        """The DET parameter of each run, as its detections' score: log10(kws_threshold)."""
+        return [float(np.log10(t)) for t in self.thresholds]
+
     def __call__(self, wav: Path) -> list[Detection]:
-        out = []
-        st = wav.stat()
-        for thr in self.thresholds:
-            cf = (self.cache / f"{wav.stem}-{st.st_size}-{int(st.st_mtime)}-{thr:g}.jsonl"
-                  if self.cache else None)
-            if cf is not None and cf.exists():
-                out += [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
-                continue
-            dets = self.run_one(wav, thr)
-            if cf is not None:
-                cf.parent.mkdir(parents=True, exist_ok=True)
-                cf.write_text("".join(json.dumps(d.__dict__) + "\n" for d in dets))
-            out += dets
-        return out
+        return run_ladder(self, wav)
+
+
+def run_ladder(det, wav: Path) -> list[Detection]:
+    """Runs `det.run_one(wav, thr)` for every threshold of `det.thresholds`, cached per
+    (stream, threshold) under `det.cache`."""
+    out = []
+    st = wav.stat()
+    for thr in det.thresholds:
+        cf = (det.cache / f"{wav.stem}-{st.st_size}-{int(st.st_mtime)}-{thr:g}.jsonl"
+              if det.cache else None)
+        if cf is not None and cf.exists():
+            out += [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
+            continue
+        dets = det.run_one(wav, thr)
+        if cf is not None:
+            cf.parent.mkdir(parents=True, exist_ok=True)
+            cf.write_text("".join(json.dumps(d.__dict__) + "\n" for d in dets))
+        out += dets
+    return out
+
+
+# --------------------------------------------------------------------------- Earshot
+
+EARSHOT_LADDER = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.83, 0.86, 0.88, 0.9, 0.91, 0.92, 0.93,
+                  0.94, 0.95, 0.96, 0.97, 0.98, 0.99]
+
+
+class EarshotLadderDetector:
+    """`earshot score --threshold T` once per threshold of a ladder: every DET point is exactly
+    what a user gets at that threshold (the real detector: smoothing, re-arming, refractory
+    hold-off, and the detection time at which it fires). A detection's score is the run's
+    threshold (runs=True), as for PocketSphinx."""
+
+    name = "earshot"
+    runs = True
+    keywords = None
+
+    def __init__(self, exe: Path, extra_args: str = "", cwd: Path | None = None,
+                 thresholds=EARSHOT_LADDER):
+        self.exe, self.extra, self.cwd = exe, extra_args, cwd
+        self.thresholds = list(thresholds)
+        self.template = (f"{shlex.quote(str(exe))} score {{wav}} --format json --threshold {{threshold}}"
+                         " --no-progress" + (" " + extra_args if extra_args else ""))
+        self.cache: Path | None = None
+
+    def run_params(self) -> list[float]:
+        return list(self.thresholds)
+
+    def identity(self, repo: Path) -> str:
+        """A key for the run cache: the command, the binary and every model/sidecar file it
+        reads (the shipped model unless --model names another), by content."""
+        import hashlib
+        h = hashlib.sha256(self.template.encode())
+        h.update(str(self.exe.stat().st_mtime_ns).encode())
+        files = [Path(a) for a in shlex.split(self.extra) if a.endswith(".tflite")]
+        files = files or [repo / "Models" / "earshot-kws.tflite"]
+        for f in files:
+            for g in (f, f.with_suffix(".json")):
+                if g.exists():
+                    h.update(g.read_bytes())
+        return h.hexdigest()[:16]
+
+    def run_one(self, wav: Path, thr: float) -> list[Detection]:
+        dets = CommandDetector("earshot", self.template, thr, cwd=self.cwd)(wav)
+        return [Detection(d.file, d.keyword, d.time, float(thr)) for d in dets]
+
+    def __call__(self, wav: Path) -> list[Detection]:
+        return run_ladder(self, wav)
 
 
 def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "",
@@ -214,11 +273,9 @@ def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "
         if not exe.exists():
             raise FileNotFoundError(f"earshot binary {exe} does not exist: build it with "
                                     f"`swift build -c release` in {repo}")
-        tmpl = (f"{shlex.quote(str(exe))} score {{wav}} --format json --threshold {{threshold}}"
-                " --report-peak --no-progress")
-        if earshot_args:
-            tmpl += " " + earshot_args
-        return CommandDetector("earshot", tmpl, threshold, cwd=repo)
+        d = EarshotLadderDetector(exe, earshot_args, cwd=repo)
+        d.cache = cache / "earshot-runs" / d.identity(repo) if cache else None
+        return d
     if spec == "openwakeword":
         return OpenWakeWordDetector()
     if spec == "microwakeword":

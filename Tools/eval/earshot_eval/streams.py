@@ -73,7 +73,9 @@ def _background_items(params: dict, work: Path, target: float
     if held:
         desc["heldout_streams"] = (f"{used} held-out background streams of the training tool "
                                    f"({data.splits_dir()}/background_heldout.txt: held-out TTS "
-                                   f"sentences, a held-out FSDD speaker, noise beds), "
+                                   f"sentences and near-miss words, a held-out FSDD speaker, words "
+                                   f"recorded by people in held-out languages (ktuberling-data), "
+                                   f"noise beds), "
                                    f"{total / 60:.1f} min")
     rest = speech_seconds - total
     if rest > 1.0:

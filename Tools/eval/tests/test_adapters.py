@@ -11,8 +11,8 @@ import soundfile as sf
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from earshot_eval.detectors import CommandDetector, norm_keyword  # noqa: E402
-from earshot_eval.metrics import Instance, background_hours, det_curve  # noqa: E402
+from earshot_eval.detectors import CommandDetector, EarshotLadderDetector, norm_keyword  # noqa: E402
+from earshot_eval.metrics import Instance, background_hours, curve_from_runs, det_curve  # noqa: E402
 
 FAKE = r'''
 import json, sys
@@ -61,6 +61,28 @@ class CommandAdapterTest(unittest.TestCase):
         det = CommandDetector("fake", f"{sys.executable} -c 'print(\"{{{{oops\")' {{wav}}", 0.1)
         with self.assertRaisesRegex(RuntimeError, "not a detection record"):
             det(self.wav)
+
+    def test_earshot_ladder_runs_once_per_threshold_and_caches(self):
+        # The fake stands in for `earshot score WAV --format json --threshold T --no-progress`.
+        exe = Path(self.tmp.name) / "earshot"
+        exe.write_text(f"#!{sys.executable}\n" + FAKE.replace("sys.argv[2]", "sys.argv[sys.argv.index('--threshold') + 1]")
+                       .replace("wav, thr = sys.argv[1]", "wav, thr = sys.argv[2]"))
+        exe.chmod(0o755)
+        det = EarshotLadderDetector(exe, thresholds=[0.3, 0.5, 0.98])
+        det.cache = Path(self.tmp.name) / "runs"
+        dets = det(self.wav)
+        # score = the run's threshold; each run keeps what the real detector reported at it
+        self.assertEqual(sorted((d.keyword, d.time, d.score) for d in dets),
+                         [("alexa", 1.2, 0.3), ("alexa", 1.2, 0.5), ("alexa", 9.0, 0.3),
+                          ("smart_mirror", 5.0, 0.3), ("smart_mirror", 5.0, 0.5)])
+        self.assertEqual(len(list(det.cache.iterdir())), 3)
+        exe.write_text("#!/bin/sh\nexit 9\n")  # cached: the command is not run again
+        self.assertEqual(len(det(self.wav)), 5)
+        labels = [Instance("stream_00.wav", "alexa", 0.8, 1.1)]
+        bh = background_hours(3600.0, labels)
+        runs = [(t, [d for d in dets if d.score == t]) for t in det.run_params()]
+        op = curve_from_runs("alexa", runs, labels, bh).miss_at(1.0)
+        self.assertEqual((op.threshold, op.miss_rate, op.false_alarms), (0.5, 0.0, 0))
 
     def test_norm_keyword(self):
         self.assertEqual(norm_keyword("Smart Mirror"), "smart_mirror")
