@@ -3,9 +3,11 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import EarshotAccounting
 import EarshotEngine
 import EarshotEvents
 import EarshotFeatures
+import EarshotModel
 
 /// `earshot bench`: measure the pipeline's speed and memory on this machine.
 struct Bench: ParsableCommand {
@@ -14,7 +16,7 @@ struct Bench: ParsableCommand {
         discussion: """
         Runs on synthetic audio (no microphone, no data needed): the MFCC front end alone, the \
         network alone, the whole engine, and `score` on a WAV file (decode + resample + engine), \
-        each on one thread. Prints figures per second of audio.
+        each on one thread. Prints figures per second of audio, in wall-clock time and in CPU time         (the thread's, or the process's for `score`), which other jobs on the machine do not inflate.
         """)
 
     @Option(name: .shortAndLong, help: "The .tflite model (default: the shipped model).")
@@ -48,17 +50,11 @@ struct Bench: ParsableCommand {
         // 1. Features alone.
         let mfcc = try MFCC(config: engine.manifest.features)
         var frames = 0
-        let t0 = monotonicNanos()
-        audio.withUnsafeBufferPointer { buf in
-            var off = 0
-            while off < buf.count {
-                let n = min(4096, buf.count - off)
-                mfcc.process(UnsafeBufferPointer(rebasing: buf[off..<(off + n)])) { _ in frames += 1 }
-                off += n
-            }
+        let (featureSeconds, featureCPU) = timed {
+            forEachBlock(of: audio) { block in mfcc.process(block) { _ in frames += 1 } }
         }
-        let featureSeconds = Double(monotonicNanos() - t0) / 1e9
         figures.append(("features_ms_per_audio_second", "ms", featureSeconds * 1000 / seconds))
+        figures.append(("features_cpu_ms_per_audio_second", "ms", featureCPU * 1000 / seconds))
         figures.append(("features_us_per_hop", "µs", featureSeconds * 1e6 / Double(max(1, frames))))
 
         // 2. The network alone.
@@ -66,29 +62,25 @@ struct Bench: ParsableCommand {
         let input = interp.inputBuffer
         for i in 0..<input.count { input[i] = Int8(truncatingIfNeeded: i &* 37) }
         let reps = max(200, Int(seconds * Double(rate) / Double(engine.hopLength) / Double(engine.evaluateEveryHops)))
-        let t1 = monotonicNanos()
-        for _ in 0..<reps { interp.invoke() }
-        let perInference = Double(monotonicNanos() - t1) / 1e9 / Double(reps)
+        let (inferenceSeconds, inferenceCPU) = timed { for _ in 0..<reps { interp.invoke() } }
+        let perInference = inferenceSeconds / Double(reps)
+        let perInferenceCPU = inferenceCPU / Double(reps)
         let inferencesPerSecond = Double(rate) / Double(engine.hopLength * engine.evaluateEveryHops)
         figures.append(("inference_us", "µs", perInference * 1e6))
+        figures.append(("inference_cpu_us", "µs", perInferenceCPU * 1e6))
         figures.append(("inferences_per_audio_second", "", inferencesPerSecond))
         figures.append(("inference_ms_per_audio_second", "ms", perInference * inferencesPerSecond * 1000))
+        figures.append(("inference_cpu_ms_per_audio_second", "ms", perInferenceCPU * inferencesPerSecond * 1000))
 
         // 3. The whole engine (features + window + network + detector).
         engine.reset()
-        let t2 = monotonicNanos()
         var detections = 0
-        audio.withUnsafeBufferPointer { buf in
-            var off = 0
-            while off < buf.count {
-                let n = min(4096, buf.count - off)
-                engine.process(UnsafeBufferPointer(rebasing: buf[off..<(off + n)])) { _ in detections += 1 }
-                off += n
-            }
+        let (engineSeconds, engineCPU) = timed {
+            forEachBlock(of: audio) { block in engine.process(block) { _ in detections += 1 } }
         }
-        let engineSeconds = Double(monotonicNanos() - t2) / 1e9
         figures.append(("engine_ms_per_audio_second", "ms", engineSeconds * 1000 / seconds))
         figures.append(("engine_real_time_factor", "×", seconds / engineSeconds))
+        figures.append(("engine_cpu_real_time_factor", "×", seconds / engineCPU))
 
         // 4. `score` on a WAV file, one worker: decoding + resampling + engine.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-bench-\(getpid())")
@@ -98,17 +90,21 @@ struct Bench: ParsableCommand {
         let fileSeconds = min(seconds, 120)
         try writeBenchWAV(audio: audio, rate: rate, seconds: fileSeconds, to: wav)
         let scorer = try BatchScorer(options: options, jobs: 1)
-        let t3 = monotonicNanos()
+        let before = CPUUsage.now()
         let outcome = UnsafeSendableBox<FileOutcome?>(nil)
         scorer.run(files: [wav.path]) { _, o in outcome.value = o }
-        let scoreSeconds = Double(monotonicNanos() - t3) / 1e9
+        let scoreUsage = CPUUsage.now().since(before)   // process CPU: the scorer runs on a worker thread
         if case .failed(_, let reason)? = outcome.value { Terminal.error("bench file: \(reason)") }
-        figures.append(("score_real_time_factor_44k1_stereo_wav", "×", fileSeconds / scoreSeconds))
+        figures.append(("score_real_time_factor_44k1_stereo_wav", "×", fileSeconds / scoreUsage.wall))
+        figures.append(("score_cpu_real_time_factor_44k1_stereo_wav", "×", fileSeconds / scoreUsage.process))
 
         var ru = rusage()
         getrusage(RUSAGE_SELF.rawValue, &ru)
         figures.append(("peak_resident_mib", "MiB", Double(ru.ru_maxrss) / 1024))
-        figures.append(("arena_bytes", "B", Double(interp.arenaBytes)))
+        let summary = ModelSummary(interpreter: interp)
+        figures.append(("arena_bytes", "B", Double(summary.arenaBytes)))
+        figures.append(("parameter_bytes", "B", Double(summary.parameterBytes)))
+        figures.append(("macs_per_inference", "", Double(summary.macsPerInference)))
 
         switch format {
         case .json:
@@ -119,6 +115,26 @@ struct Bench: ParsableCommand {
             for (k, unit, v) in figures {
                 Terminal.out(pad(k.replacingOccurrences(of: "_", with: " "), 42) + lpad(fixed(v, v >= 100 ? 0 : 4), 12) + " " + unit)
             }
+        }
+    }
+}
+
+/// Wall-clock and calling-thread CPU seconds spent in `body`.
+func timed(_ body: () -> Void) -> (wall: Double, cpu: Double) {
+    let w0 = monotonicNanos()
+    let c0 = CPUUsage.currentThreadSeconds()
+    body()
+    return (Double(monotonicNanos() - w0) / 1e9, CPUUsage.currentThreadSeconds() - c0)
+}
+
+/// Calls `body` with consecutive blocks of at most 4096 samples of `audio`, as a file reader would.
+func forEachBlock(of audio: [Float], _ body: (UnsafeBufferPointer<Float>) -> Void) {
+    audio.withUnsafeBufferPointer { buf in
+        var off = 0
+        while off < buf.count {
+            let n = min(4096, buf.count - off)
+            body(UnsafeBufferPointer(rebasing: buf[off..<(off + n)]))
+            off += n
         }
     }
 }
