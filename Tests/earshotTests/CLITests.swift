@@ -114,7 +114,11 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     defer { try? FileManager.default.removeItem(at: labels) }
     let (status, out, err) = try runEarshot(["score", "--labels", labels.path, "Audio/alexa-1.flac"], cwd: repoRoot.path)
     #expect(status == 0, "\(err)")
-    // The alexa detection at 1.810 s is 210 ms after the labelled end (1.6 s).
+    // One alexa detection; its delay is its time minus the labelled end (1.6 s), whatever the model.
+    let det = try #require(out.split(separator: "\n").first { $0.hasPrefix("Audio/alexa-1.flac") && $0.contains(" alexa ") },
+                           "\(out)")
+    let time = try #require(det.split(separator: " ").first { $0.contains(".") && Double($0) != nil }.flatMap { Double($0) })
+    let ms = String(format: "%.3f", (time - 1.6) * 1000)
     let row = out.split(separator: "\n").first { $0.hasPrefix("detection delay after keyword end") }
-    #expect(row?.contains("n=1 mean 210.000 ms, median 210.000 ms") == true, "\(out)")
+    #expect(row?.contains("n=1 mean \(ms) ms, median \(ms) ms") == true, "\(out)")
 }

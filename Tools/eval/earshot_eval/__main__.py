@@ -87,7 +87,10 @@ def main(argv=None) -> int:
             ident = json.dumps({"streams": manifest["key"], "spec": spec,
                                 "template": getattr(det, "template", None),
                                 "threshold": args.threshold,
-                                "ladder": getattr(det, "thresholds", None)}, sort_keys=True)
+                                "ladder": getattr(det, "thresholds", None),
+                                # the run cache is keyed by what the runs read (Earshot: model and
+                                # sidecar contents), so a new model is never scored from old runs
+                                "runs_cache": str(getattr(det, "cache", None))}, sort_keys=True)
             h = hashlib.sha256(ident.encode()).hexdigest()[:16]
             if name == "earshot":
                 sysinfo["description"] += f"; command: `{det.template}`"

@@ -50,6 +50,11 @@ or up to 0.5 s after it. Miss rate from the threshold sweep at ≤ 1 false alarm
 |---|---|{"---|" * len(names)}
 {chr(10).join(rows)}
 
+Earshot's points are exact: `earshot score --threshold T` is run once per threshold of a ladder
+(0.3 … 0.99), so each point is what a user gets at that threshold. Peers are scored the same way on the same
+streams (see Tools/eval/README.md for how each is run). With a few dozen instances per keyword one miss moves
+a rate by 2–6 points. Earlier cards reported Earshot from a single low-threshold run whose detection times were
+those of the low threshold's first crossing; those figures were wrong (too pessimistic) and are superseded.
 {ev.get('note', '')}
 """
 
@@ -80,11 +85,16 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
         stream_text = ""
     train_counts = ", ".join(f"{k} {v}" for k, v in tr["per_class"].items())
     eval_text = eval_section(report.get("eval_streams"))
+    n_tts = sum(src.get(k, 0) for k in ("tts_keyword", "tts_near_miss", "tts_words", "tts_sentences"))
+    n_win = sum(summary.get("train", {}).values()) + sum(summary.get("val", {}).values())
+    prep_what = f"{n_tts:,} TTS clips, {n_win:,} rendered windows, held-out, tuning and mining streams"
+    prep_text = (f"{summary['prepare_seconds'] / 60:.0f} min" if summary.get("prepare_seconds") else "not measured")
     hn = tr.get("hard_negatives") or {}
     hn_text = (f" Then hard-negative mining: the first model ran over {src.get('mining_hours', 0):.1f} h of long streams of "
                f"training-side negative speech over noise beds; the {hn.get('windows', 0):,} windows where a keyword scored "
                f"≥ {hn.get('threshold', 0)} (one per local peak) were added {hn.get('repeats', 0)}× as `_unknown_` and training went on "
                f"for {hn.get('epochs', 0)} more epochs." if hn.get("windows") else "")
+    hn_epochs = f" + {hn['epochs']} after mining" if hn.get("windows") else ""
     ls = tr.get("label_smoothing")
     ls_text = (f" Label smoothing {ls} keeps the int8 softmax below its 255/256 ceiling, so scores still rank the "
                f"most confident windows." if ls else "")
@@ -201,9 +211,8 @@ venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 `python -m earshot_train all` (prepare → features → train → convert → evaluate) and writes
 `Models/earshot-kws.tflite`, `.json`, `.report.json` and this card.
 On this shared 2-core machine the run took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
-{tr['epochs']} epochs), with the synthetic speech and rendered clips already cached. From an empty cache,
-data preparation (~4,000 TTS clips and ~19,000 rendered windows) adds about 25–30 min on this machine
-while shared with other jobs (measured: 20 min for the first 2,454 TTS clips + 15,000 windows).
+{tr['epochs']} epochs{hn_epochs}), with the synthetic speech and rendered clips already cached. From an empty cache,
+data preparation ({prep_what}) took {prep_text} on this machine.
 CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check; ~3 min).
 
 ## Limitations

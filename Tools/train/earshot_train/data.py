@@ -325,6 +325,8 @@ HELDOUT_MINUTES = 7.0
 
 def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -> dict:
     """Builds every dataset artefact; cached files are reused. `scale` < 1 makes a tiny set (smoke test)."""
+    import time
+    started = time.time()
     rng = np.random.default_rng(seed)
     n = lambda v: max(1, int(round(v * scale)))
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
@@ -436,6 +438,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         "heldout_hours": len(streams) * (HELDOUT_MINUTES if scale >= 1 else 0.5) / 60,
         "mining_hours": len(mine) * (6.0 if scale >= 1 else 0.5) / 60,
     }
+    summary["prepare_seconds"] = round(time.time() - started, 1)
     (paths.cache / "data_summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2), flush=True)
     return summary
