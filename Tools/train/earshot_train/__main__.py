@@ -31,6 +31,8 @@ def main() -> None:
         man = json.loads((ev_dir / "streams" / "manifest.json").read_text())
         md = (ev_dir / "report.md").read_text().splitlines()
         cmd = next((l.split("`")[1] for l in md if l.startswith("Command: `")), "Tools/eval/run.sh")
+        from .config import REPO
+        cmd = cmd.replace(str(REPO) + "/", "")
         report["eval_streams"] = {
             "command": cmd, "date": datetime.date.today().isoformat(), "results": res,
             "background": man.get("background_speech", {}).get("source", ""),

@@ -37,6 +37,12 @@ def eval_section(ev: dict | None) -> str:
                    + ("" if a["keywords"] == len(KEYWORDS) else f" ({a['keywords']} kw)") if a else "—")
     rows.append("| **average** | | " + " | ".join(avg) + " |")
     bg = ev["results"]["background_hours"]
+    e_avg = systems.get("earshot", {}).get("average")
+    target_text = ""
+    if e_avg:
+        m10 = 100 * e_avg["miss_at_0.1_fa_per_h"]
+        target_text = (f"Target: average miss rate ≤ 5 % at 1 false alarm per 10 hours — "
+                       + ("met" if m10 <= 5 else f"**not met** ({m10:.1f} %)") + ".")
     return f"""## Evaluation on held-out test streams (10 dB SNR), Earshot and peers
 
 Made by `{ev['command']}` ({ev.get('date', '')}; streams are rebuilt deterministically from the training tool's
@@ -51,10 +57,11 @@ or up to 0.5 s after it. Miss rate from the threshold sweep at ≤ 1 false alarm
 {chr(10).join(rows)}
 
 Earshot's points are exact: `earshot score --threshold T` is run once per threshold of a ladder
-(0.3 … 0.99), so each point is what a user gets at that threshold. Peers are scored the same way on the same
-streams (see Tools/eval/README.md for how each is run). With a few dozen instances per keyword one miss moves
+(0.3 … 0.99), so each point is what a user gets at that threshold. The peers run on the same streams (how each
+is run and scored: Tools/eval/README.md). With a few dozen instances per keyword one miss moves
 a rate by 2–6 points. Earlier cards reported Earshot from a single low-threshold run whose detection times were
 those of the low threshold's first crossing; those figures were wrong (too pessimistic) and are superseded.
+{target_text}
 {ev.get('note', '')}
 """
 
