@@ -21,7 +21,8 @@ struct ListenCommand: ParsableCommand {
 
             Without a sound card, --raw-file feeds a raw file through ALSA's `file` plugin. It delivers \
             faster than real time: add --pace to deliver it in real time, or give a --ring-seconds that \
-            holds it all, else processing falls behind and samples are dropped (and counted).
+            holds it all, else processing falls behind and samples are dropped (and counted). After the \
+            end of the file the plugin delivers silence: give --duration (seconds) to stop there.
             """)
 
     @Option(name: [.customShort("D"), .long], help: "ALSA capture device (default, hw:1,0, plughw:CARD=Device,DEV=0, ...). See `earshot devices`.")
