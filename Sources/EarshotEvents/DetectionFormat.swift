@@ -22,6 +22,7 @@ public enum DetectionFormat: String, Sendable, CaseIterable {
             var s = ""
             if let f = d.file { s += f + "  " }
             s += pad(d.keyword, 13) + " " + fixed(d.audioTime, 3) + " s  score " + fixed(Double(d.score), 3)
+            s += "  end " + fixed(d.keywordEnd, 3) + " s"   // estimated end of the keyword in the audio
             if let w = d.wallClock { s += "  at " + fixed(w, 3) }
             if !d.latency.isEmpty {
                 s += "  latency"

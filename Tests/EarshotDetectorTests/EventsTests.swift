@@ -7,7 +7,7 @@ import EarshotEvents
             == #"{"file":"a, \"b\".wav","keyword":"smart_mirror","time":12.346,"score":0.9123,"keyword_end":12.200}"#)
     #expect(DetectionFormat.csv.line(d) == #""a, ""b"".wav",smart_mirror,12.346,0.9123,12.200"#)
     #expect(DetectionFormat.csv.header == "file,keyword,time,score,keyword_end")
-    #expect(DetectionFormat.text.line(d) == "a, \"b\".wav  smart_mirror  12.346 s  score 0.912")
+    #expect(DetectionFormat.text.line(d) == "a, \"b\".wav  smart_mirror  12.346 s  score 0.912  end 12.200 s")
     let live = Detection(keyword: "alexa", score: 1, audioTime: 1, wallClock: 1700000000.5,
                          latency: DetectionLatency(features: 0.0012))
     #expect(DetectionFormat.json.line(live)
@@ -15,7 +15,7 @@ import EarshotEvents
     let full = Detection(keyword: "alexa", score: 0.5, audioTime: 2, latency: DetectionLatency(
         captureBuffering: 0.010, ringWait: 0.0005, features: 0.0002, inference: 0.003, decision: 0.0001))
     #expect(DetectionFormat.text.line(full)
-            == "alexa         2.000 s  score 0.500  latency capture=10.00ms ring=0.50ms features=0.20ms inference=3.00ms decision=0.10ms total=13.80ms")
+            == "alexa         2.000 s  score 0.500  end 2.000 s  latency capture=10.00ms ring=0.50ms features=0.20ms inference=3.00ms decision=0.10ms total=13.80ms")
     #expect(DetectionFormat.json.line(full)
             == #"{"keyword":"alexa","time":2.000,"score":0.5000,"keyword_end":2.000,"latency_ms":{"capture":10.000,"ring":0.500,"features":0.200,"inference":3.000,"decision":0.100,"total":13.800}}"#)
     #expect(DetectionFormat.csv.line(full) == ",alexa,2.000,0.5000,2.000")
