@@ -16,7 +16,8 @@ struct Bench: ParsableCommand {
         discussion: """
         Runs on synthetic audio (no microphone, no data needed): the MFCC front end alone, the \
         network alone, the whole engine, and `score` on a WAV file (decode + resample + engine), \
-        each on one thread. Prints figures per second of audio, in wall-clock time and in CPU time         (the thread's, or the process's for `score`), which other jobs on the machine do not inflate.
+        each on one thread. Prints figures per second of audio, in wall-clock time and in CPU time \
+        (the thread's, or the process's for `score`), which other jobs on the machine do not inflate.
         """)
 
     @Option(name: .shortAndLong, help: "The .tflite model (default: the shipped model).")

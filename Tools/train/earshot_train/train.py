@@ -229,7 +229,6 @@ def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = 
             continue
         win = f[ends[:, None] - FRAMES + np.arange(FRAMES)[None, :]]
         p = model.predict(win[..., None], batch_size=512, verbose=0)[:, kw_cols].max(1)
-        i = 0
         hits = np.where(p >= HARD_NEG_THRESHOLD)[0]
         last = -10 ** 9
         for i in hits:  # keep the peak of each run of neighbouring hits
@@ -252,7 +251,6 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     """Trains, converts, evaluates and exports. With eval_only, re-evaluates the already exported model
     (and the saved Keras model) without training: thresholds, reports, sidecar and card are rewritten."""
     import keras
-    import tensorflow as tf
     keras.utils.set_random_seed(seed)
     t0 = time.time()
     xtr, ytr = data["train"]
