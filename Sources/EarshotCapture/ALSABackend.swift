@@ -58,6 +58,38 @@ public struct PCMParameters: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The state of a capture stream right after a read: what `snd_pcm_status` reports.
+public struct PCMStatus: Sendable, Equatable {
+    /// Frames captured and waiting to be read (`snd_pcm_status_get_avail`; 0 if unknown).
+    public var framesWaiting: Int
+    /// CLOCK_MONOTONIC nanoseconds at which the device's hardware pointer was at the newest of those
+    /// frames (`snd_pcm_status_get_htstamp`); nil when the device gives no timestamp (plugins like
+    /// `file`/`null`, or a timestamp that is not on the monotonic clock).
+    public var hardwareNanos: UInt64?
+
+    /// Creates a status.
+    public init(framesWaiting: Int, hardwareNanos: UInt64? = nil) {
+        self.framesWaiting = framesWaiting
+        self.hardwareNanos = hardwareNanos
+    }
+
+    /// CLOCK_MONOTONIC nanoseconds at which the newest frame already read entered the device:
+    /// the hardware timestamp minus the frames captured since, else `now` minus them.
+    ///
+    /// A hardware timestamp more than a second away from `now` is not trusted (a device whose
+    /// timestamps are on another clock) and `now` is used instead; `usedHardware` tells which.
+    public func newestReadFrameNanos(now: UInt64, rate: Int) -> (nanos: UInt64, usedHardware: Bool) {
+        let back = rate > 0 ? UInt64(Double(max(0, framesWaiting)) * 1e9 / Double(rate)) : 0
+        var base = now
+        var hardware = false
+        if let h = hardwareNanos, h > 0, (h > now ? h - now : now - h) < 1_000_000_000 {
+            base = h
+            hardware = true
+        }
+        return (base > back ? base - back : 0, hardware)
+    }
+}
+
 /// The one thin layer every ALSA PCM call of live capture goes through.
 ///
 /// `ALSALibraryBackend` calls libasound; `ScriptedPCMBackend` replays a script of reads and faults
@@ -68,8 +100,8 @@ public protocol PCMBackend: AnyObject, Sendable {
     func open(_ request: PCMRequest) throws(ALSAError) -> PCMParameters
     /// Reads up to `frames` interleaved frames into `buffer` (blocking); returns the frames read.
     func read(into buffer: UnsafeMutableRawPointer, frames: Int) -> Result<Int, ALSAErrno>
-    /// Frames captured and waiting to be read, used to date the newest sample read (0 if unknown).
-    func framesWaiting() -> Int
+    /// Where the stream is right after a read (`snd_pcm_status`), used to date the newest sample read.
+    func status() -> PCMStatus
     /// Puts the stream back in the prepared state after an overrun (`snd_pcm_prepare`).
     func prepare() -> Result<Void, ALSAErrno>
     /// Resumes a suspended stream (`snd_pcm_resume`); `.again` means "not yet, retry".

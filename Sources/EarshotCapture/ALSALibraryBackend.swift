@@ -10,6 +10,8 @@ import Glibc
 public final class ALSALibraryBackend: PCMBackend, @unchecked Sendable {
     private var pcm: OpaquePointer?
     private var config: OpaquePointer?
+    /// `snd_pcm_status_t`, allocated once per open so that reading the status allocates nothing.
+    private var statusBuffer: OpaquePointer?
     private var deviceName = ""
 
     /// Creates a closed backend.
@@ -128,8 +130,16 @@ public final class ALSALibraryBackend: PCMBackend, @unchecked Sendable {
         try check(snd_pcm_sw_params_current(pcm, sw), "read software parameters")
         try check(snd_pcm_sw_params_set_avail_min(pcm, sw, periodFrames), "set minimum available frames")
         try check(snd_pcm_sw_params_set_start_threshold(pcm, sw, 1), "set start threshold")
+        // Timestamps on the monotonic clock, for dating samples (optional: plugins may refuse).
+        _ = snd_pcm_sw_params_set_tstamp_mode(pcm, sw, SND_PCM_TSTAMP_ENABLE)
+        _ = snd_pcm_sw_params_set_tstamp_type(pcm, sw, SND_PCM_TSTAMP_TYPE_MONOTONIC)
         try check(snd_pcm_sw_params(pcm, sw), "apply software parameters")
         try check(snd_pcm_prepare(pcm), "prepare")
+        if statusBuffer == nil {
+            var st: OpaquePointer?
+            try check(snd_pcm_status_malloc(&st), "allocate status")
+            statusBuffer = st
+        }
 
         return PCMParameters(rate: Int(actualRate), channels: Int(actualChannels), format: format,
                              periodFrames: Int(periodFrames), bufferFrames: Int(bufferFrames))
@@ -142,10 +152,16 @@ public final class ALSALibraryBackend: PCMBackend, @unchecked Sendable {
         return n < 0 ? .failure(ALSAErrno(alsaResult: n)) : .success(n)
     }
 
-    /// Frames waiting in the device buffer (`snd_pcm_avail`), 0 on error.
-    public func framesWaiting() -> Int {
-        guard let pcm else { return 0 }
-        return max(0, snd_pcm_avail(pcm))
+    /// `snd_pcm_status`: frames waiting and the hardware timestamp (nil if the device gives none).
+    public func status() -> PCMStatus {
+        guard let pcm, let st = statusBuffer, snd_pcm_status(pcm, st) >= 0 else {
+            return PCMStatus(framesWaiting: 0)
+        }
+        var ts = snd_htimestamp_t()
+        snd_pcm_status_get_htstamp(st, &ts)
+        let nanos = UInt64(max(0, ts.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, ts.tv_nsec))
+        return PCMStatus(framesWaiting: Int(max(0, snd_pcm_status_get_avail(st))),
+                         hardwareNanos: nanos > 0 ? nanos : nil)
     }
 
     /// `snd_pcm_prepare`.
@@ -174,5 +190,7 @@ public final class ALSALibraryBackend: PCMBackend, @unchecked Sendable {
         pcm = nil
         if let config { snd_config_delete(config) }
         config = nil
+        if let statusBuffer { snd_pcm_status_free(statusBuffer) }
+        statusBuffer = nil
     }
 }

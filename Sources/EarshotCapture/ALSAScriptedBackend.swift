@@ -54,13 +54,19 @@ public final class ScriptedPCMBackend: PCMBackend, @unchecked Sendable {
     /// What every successful `open` reports.
     public let parameters: PCMParameters
     private let signal: @Sendable (Int, Int) -> Int16
+    private let clock: (@Sendable (_ framesDelivered: Int) -> PCMStatus)?
     private let state: Mutex<State>
 
     /// Creates a backend that will accept `parameters` and then play `script`.
+    ///
+    /// `status` plays the device's `snd_pcm_status` after each read, given the frames delivered so
+    /// far (default: nothing waiting and no hardware timestamp, like a plugin device).
     public init(parameters: PCMParameters, script: [Step],
-                signal: @escaping @Sendable (_ frame: Int, _ channel: Int) -> Int16 = ScriptedPCMBackend.defaultSignal) {
+                signal: @escaping @Sendable (_ frame: Int, _ channel: Int) -> Int16 = ScriptedPCMBackend.defaultSignal,
+                status: (@Sendable (_ framesDelivered: Int) -> PCMStatus)? = nil) {
         self.parameters = parameters
         self.signal = signal
+        self.clock = status
         self.state = Mutex(State(steps: script))
     }
 
@@ -170,8 +176,11 @@ public final class ScriptedPCMBackend: PCMBackend, @unchecked Sendable {
         }
     }
 
-    /// Nothing is ever waiting in the fake.
-    public func framesWaiting() -> Int { 0 }
+    /// The scripted status for the frames delivered so far (nothing waiting, no timestamp, by default).
+    public func status() -> PCMStatus {
+        guard let clock else { return PCMStatus(framesWaiting: 0) }
+        return clock(state.withLock { $0.counts.framesDelivered })
+    }
 
     /// Counts the call and succeeds while the device is present.
     public func prepare() -> Result<Void, ALSAErrno> {

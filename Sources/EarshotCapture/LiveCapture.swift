@@ -43,9 +43,25 @@ public struct LiveHop {
     public let index: Int
     /// Index of the hop's first sample among all delivered samples (dropped samples not counted).
     public let startSample: Int
-    /// CLOCK_MONOTONIC time in nanoseconds at which the hop's last sample entered ALSA (estimated from
-    /// the read time minus what was still waiting in the device buffer; the paced time when pacing).
+    /// CLOCK_MONOTONIC time in nanoseconds at which the hop's last sample entered ALSA: the device's
+    /// hardware timestamp (`snd_pcm_status` htstamp) minus the frames captured after it, or the read
+    /// time minus them when the device gives no timestamp; the paced time when pacing.
     public let lastSampleCapturedAt: UInt64
+    /// CLOCK_MONOTONIC time in nanoseconds at which the capture thread put the hop's last sample in
+    /// the ring (the end of the ALSA read that delivered it, after conversion).
+    public let deliveredAt: UInt64
+
+    /// Creates a hop (the capture makes them; public for consumers' tests).
+    public init(samples: UnsafeBufferPointer<Float>, index: Int, startSample: Int, lastSampleCapturedAt: UInt64,
+                deliveredAt: UInt64) {
+        self.samples = samples; self.index = index; self.startSample = startSample
+        self.lastSampleCapturedAt = lastSampleCapturedAt; self.deliveredAt = deliveredAt
+    }
+
+    /// Capture buffering in nanoseconds: the last sample's wait in the device until its read ended.
+    public var captureBufferingNanos: UInt64 {
+        lastSampleCapturedAt > 0 && deliveredAt > lastSampleCapturedAt ? deliveredAt - lastSampleCapturedAt : 0
+    }
 }
 
 /// Rare things that happen during capture, reported on the capture thread (keep handlers short).
@@ -92,6 +108,10 @@ public struct LiveCaptureStatistics: Sendable, Equatable {
     public var shortReads = 0
     /// Other read errors.
     public var otherErrors = 0
+    /// Reads dated by the device's hardware timestamp (`snd_pcm_status` htstamp).
+    public var hardwareTimestamps = 0
+    /// Reads dated by the read time instead (the device gave no usable timestamp; paced reads not counted).
+    public var estimatedTimestamps = 0
     /// CPU time of the capture thread in seconds (user + system), updated about once a second.
     public var captureCPUSeconds = 0.0
     /// CPU time of the processing thread in seconds (includes the consumer), updated about once a second.
@@ -133,6 +153,8 @@ public final class LiveCapture: @unchecked Sendable {
     private let interruptedReads = Atomic<Int>(0)
     private let shortReads = Atomic<Int>(0)
     private let otherErrors = Atomic<Int>(0)
+    private let hardwareTimestamps = Atomic<Int>(0)
+    private let estimatedTimestamps = Atomic<Int>(0)
     private let captureCPUNanos = Atomic<Int>(0)
     private let processingCPUNanos = Atomic<Int>(0)
     private let currentParameters: Mutex<PCMParameters?> = Mutex(nil)
@@ -161,7 +183,7 @@ public final class LiveCapture: @unchecked Sendable {
         let ringSamples = max(2 * max(1, options.hopLength),
                               Int(options.ringSeconds * Double(max(1, options.outputRate))))
         ring = SPSCRing(minimumCapacity: ringSamples, filledWith: 0)
-        marks = SPSCRing(minimumCapacity: 4096, filledWith: CaptureMark(endSample: 0, nanos: 0))
+        marks = SPSCRing(minimumCapacity: 4096, filledWith: CaptureMark(endSample: 0, nanos: 0, deliveredAt: 0))
     }
 
     deinit {
@@ -188,6 +210,8 @@ public final class LiveCapture: @unchecked Sendable {
         s.interruptedReads = interruptedReads.load(ordering: .relaxed)
         s.shortReads = shortReads.load(ordering: .relaxed)
         s.otherErrors = otherErrors.load(ordering: .relaxed)
+        s.hardwareTimestamps = hardwareTimestamps.load(ordering: .relaxed)
+        s.estimatedTimestamps = estimatedTimestamps.load(ordering: .relaxed)
         s.captureCPUSeconds = Double(captureCPUNanos.load(ordering: .relaxed)) / 1e9
         s.processingCPUSeconds = Double(processingCPUNanos.load(ordering: .relaxed)) / 1e9
         return s
@@ -307,10 +331,14 @@ public final class LiveCapture: @unchecked Sendable {
                 if options.pace {
                     stamp = paceOrigin + UInt64(Double(framesSincePaceOrigin) * 1e9 / Double(params.rate))
                 } else {
-                    let waiting = backend.framesWaiting()
-                    let now = monotonicNanos()
-                    let back = UInt64(Double(waiting) * 1e9 / Double(params.rate))
-                    stamp = now > back ? now - back : now
+                    let status = backend.status()
+                    let dated = status.newestReadFrameNanos(now: monotonicNanos(), rate: params.rate)
+                    stamp = dated.nanos
+                    if dated.usedHardware {
+                        hardwareTimestamps.add(1, ordering: .relaxed)
+                    } else {
+                        estimatedTimestamps.add(1, ordering: .relaxed)
+                    }
                 }
                 if deliver(frames: n, stamp: stamp) { return }
             case .failure(let error):
@@ -350,7 +378,7 @@ public final class LiveCapture: @unchecked Sendable {
         if fits > 0 {
             // The mark goes in first so that the consumer never sees samples it cannot date later.
             let end = ringWritten + fits
-            var mark = CaptureMark(endSample: end, nanos: stamp)
+            var mark = CaptureMark(endSample: end, nanos: stamp, deliveredAt: monotonicNanos())
             _ = withUnsafePointer(to: &mark) { marks.write(UnsafeBufferPointer(start: $0, count: 1)) }
             let written = ring.write(UnsafeBufferPointer(rebasing: outBuffer[0..<fits]))
             ringWritten += written
@@ -452,8 +480,8 @@ public final class LiveCapture: @unchecked Sendable {
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: hop)
         buffer.initialize(repeating: 0)
         defer { buffer.deallocate() }
-        var pending = CaptureMark(endSample: 0, nanos: 0)
-        var nextMark = CaptureMark(endSample: 0, nanos: 0)
+        var pending = CaptureMark(endSample: 0, nanos: 0, deliveredAt: 0)
+        var nextMark = CaptureMark(endSample: 0, nanos: 0, deliveredAt: 0)
         var index = 0
         var delivered = 0
         var lastCPUUpdate = monotonicNanos()
@@ -476,7 +504,8 @@ public final class LiveCapture: @unchecked Sendable {
                     stamp = stamp > back ? stamp - back : 0
                 }
                 consumer?(LiveHop(samples: UnsafeBufferPointer(buffer), index: index,
-                                  startSample: delivered - hop, lastSampleCapturedAt: stamp))
+                                  startSample: delivered - hop, lastSampleCapturedAt: stamp,
+                                  deliveredAt: pending.deliveredAt))
                 index += 1
                 samplesDelivered.store(delivered, ordering: .relaxed)
                 hopsDelivered.store(index, ordering: .relaxed)
@@ -487,7 +516,8 @@ public final class LiveCapture: @unchecked Sendable {
                 lastCPUUpdate = now
                 processingCPUNanos.store(threadCPUNanos(), ordering: .relaxed)
             }
-            _ = wake.wait(timeout: .now() + .milliseconds(20))
+            // Woken by each period the capture pushes, by its end and by stop(); the timeout is a backstop.
+            _ = wake.wait(timeout: .now() + .milliseconds(250))
         }
     }
 }
@@ -495,7 +525,10 @@ public final class LiveCapture: @unchecked Sendable {
 /// Output sample count and capture time of a period, passed from the capture to the processing thread.
 struct CaptureMark: BitwiseCopyable {
     var endSample: Int
+    /// When sample `endSample − 1` entered the device.
     var nanos: UInt64
+    /// When the capture thread pushed the period into the ring.
+    var deliveredAt: UInt64
 }
 
 extension LiveCapture {

@@ -68,8 +68,8 @@ public func monotonicNanos() -> UInt64 {
 /// The streaming wake-word engine: samples in, detections out, with fixed memory.
 ///
 /// Samples (mono Float at `sampleRate`) go through the MFCC front end one hop at a time; each
-/// frame is quantized into a sliding int8 feature window; every `evaluateEveryHops` hops the
-/// network runs on the window and the detector turns posteriors into detections. Everything is
+/// frame is quantized into a sliding int8 feature window; once per `evaluateEveryHops` hops of audio
+/// (see `evaluates(frameEnd:hopLength:every:)`) the network runs on the window and the detector turns posteriors into detections. Everything is
 /// allocated in `init`; `process` allocates nothing.
 public final class Engine {
     /// The model's sidecar, with the user's options applied.
@@ -105,7 +105,6 @@ public final class Engine {
     private let inputZeroPoint: Int32
     private let outputScale: Float
     private let outputZeroPoint: Int32
-    private var hopsSinceEval = 0
     private var pendingDetections = 0
     private let clock: () -> UInt64
     /// Feature nanoseconds of the piece whose frame triggered the current inference.
@@ -225,7 +224,6 @@ public final class Engine {
                 .copyMemory(from: silenceFrame.baseAddress!, byteCount: coefficients)
         }
         ringStart = 0
-        hopsSinceEval = 0
         totals = StageTotals()
         pieceFeatureNanos = 0; currentInferenceNanos = 0; inferenceDoneAt = clock()
     }
@@ -264,11 +262,9 @@ public final class Engine {
             start = t1
             guard produced else { continue }
             totals.hops += frameCount
-            hopsSinceEval += frameCount
-            if hopsSinceEval >= evaluateEveryHops {
-                hopsSinceEval = 0
-                // The decision belongs to the end of the newest frame, whatever the chunking.
-                let frameEnd = manifest.features.windowLength + (totals.hops - 1) * hopLength
+            // The decision belongs to the end of the newest frame, whatever the chunking.
+            let frameEnd = manifest.features.windowLength + (totals.hops - 1) * hopLength
+            if Engine.evaluates(frameEnd: frameEnd, hopLength: hopLength, every: evaluateEveryHops) {
                 pieceFeatureNanos = featureNanos
                 runInference(endSample: frameEnd, onDetection: onDetection)
                 start = clock()
@@ -328,6 +324,21 @@ public final class Engine {
         totals.inferences += 1
         totals.inferenceNanos &+= currentInferenceNanos
         totals.decisionNanos &+= t2 > t1 ? t2 - t1 : 0
+    }
+
+    /// Whether the network runs on the frame ending at sample `frameEnd`: once per stride of
+    /// `every × hopLength` samples of audio, on the newest frame complete at each stride boundary
+    /// (a multiple of the stride lies in [frameEnd, frameEnd + hopLength)).
+    ///
+    /// Tying decisions to stride boundaries of the audio, not to a count of frames, lets a live
+    /// reader whose ALSA period is one stride wake once per decision and still get each decision
+    /// as soon as its audio is in: the deciding frame ends within one hop before the period does.
+    @inline(__always)
+    public static func evaluates(frameEnd: Int, hopLength: Int, every: Int) -> Bool {
+        let stride = every * hopLength
+        guard stride > hopLength else { return true }
+        let boundary = (frameEnd + stride - 1) / stride * stride
+        return boundary < frameEnd + hopLength
     }
 
     /// Seconds between the end of a keyword and the decision the detector makes on it, estimated

@@ -43,14 +43,16 @@ struct ListenCommand: ParsableCommand {
     @Option(name: .customLong("sample-format"), help: "Required sample format: S16_LE, S24_LE, S24_3LE, S32_LE or FLOAT_LE (default: the first the device offers; S16_LE with --raw-file).")
     var sampleFormat: String?
 
-    // One period per 20 ms hop: processing waits for whole hops, and with the period aligned to
-    // the hop a hop is complete exactly when its period arrives, so a shorter period only adds
-    // wake-ups (measured: 10 ms periods cost the capture thread 0.94 % of a core, 50 ms 0.22 %).
-    @Option(name: .customLong("period-ms"), help: "ALSA period (latency of one read) in milliseconds.")
-    var periodMilliseconds: Double = 20
+    // Default period: one evaluation stride (60 ms for the shipped model). The engine decides once
+    // per stride of audio, on the newest frame at each stride boundary, and that frame ends within
+    // one hop before the period does: a decision is read as soon as its audio is in, exactly as with
+    // 20 ms periods, but the capture and processing threads wake a third as often (wake-ups are
+    // most of listen's CPU time: 10 ms periods cost the capture thread 0.94 % of a core, 50 ms 0.22 %).
+    @Option(name: .customLong("period-ms"), help: "ALSA period (latency of one read) in milliseconds (default: one evaluation stride of the model, e.g. 60).")
+    var periodMilliseconds: Double?
 
-    @Option(name: .customLong("buffer-ms"), help: "ALSA buffer (slack before an overrun) in milliseconds.")
-    var bufferMilliseconds: Double = 160
+    @Option(name: .customLong("buffer-ms"), help: "ALSA buffer (slack before an overrun) in milliseconds (default: 4 periods, at least 160).")
+    var bufferMilliseconds: Double?
 
     @Option(name: .customLong("ring-seconds"), help: "Ring buffer between capture and processing, in seconds.")
     var ringSeconds: Double = 2
@@ -81,8 +83,9 @@ struct ListenCommand: ParsableCommand {
             throw ValidationError("unknown --sample-format '\(sampleFormat)'; use S16_LE, S24_LE, S24_3LE, S32_LE or FLOAT_LE")
         }
         if rate <= 0 || channels <= 0 { throw ValidationError("--rate and --channels must be positive") }
-        if !(periodMilliseconds > 0) || !(bufferMilliseconds >= 2 * periodMilliseconds) {
-            throw ValidationError("--period-ms must be positive and --buffer-ms at least twice it")
+        if let p = periodMilliseconds, !(p > 0) || p > 1000 { throw ValidationError("--period-ms must be in (0, 1000]") }
+        if let b = bufferMilliseconds, !(b >= 2 * (periodMilliseconds ?? 20)) {
+            throw ValidationError("--buffer-ms must be at least twice the period")
         }
         if !(ringSeconds > 0) || ringSeconds > 600 { throw ValidationError("--ring-seconds must be in (0, 600]") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
@@ -112,11 +115,14 @@ struct ListenCommand: ParsableCommand {
             }
         }
 
-        // The device.
+        // The device: one evaluation stride per period unless told otherwise.
+        let periodMs = periodMilliseconds ?? 1000 * Double(detector.decisionStride) / Double(detector.sampleRate)
+        let bufferMs = bufferMilliseconds ?? max(160, 4 * periodMs)
+        if bufferMs < 2 * periodMs { throw ValidationError("--buffer-ms must be at least twice the period (\(periodMs) ms)") }
         var request = PCMRequest(device: device, rate: rate, channels: channels,
                                  format: sampleFormat.flatMap(PCMSampleFormat.init(name:)),
-                                 periodMicroseconds: Int(periodMilliseconds * 1000),
-                                 bufferMicroseconds: Int(bufferMilliseconds * 1000))
+                                 periodMicroseconds: Int(periodMs * 1000),
+                                 bufferMicroseconds: Int(bufferMs * 1000))
         if let rawFile {
             guard FileManager.default.isReadableFile(atPath: rawFile) else {
                 throw ValidationError("--raw-file \(rawFile): cannot read file")
@@ -212,15 +218,23 @@ struct ListenCommand: ParsableCommand {
             "  faults: \(stats.xruns) xruns, \(stats.suspends) suspends, \(stats.deviceLosses) device losses (\(stats.reopenAttempts) reopen attempts), \(stats.droppedSamples) dropped samples, \(stats.interruptedReads) interrupted reads, \(stats.shortReads) short reads, \(stats.otherErrors) other errors",
             "  CPU: process \(String(format: "%.3f", processCPU)) s (\(pct(processCPU)) of one core); capture thread \(String(format: "%.3f", stats.captureCPUSeconds)) s (\(pct(stats.captureCPUSeconds))); processing thread \(String(format: "%.3f", stats.processingCPUSeconds)) s (\(pct(stats.processingCPUSeconds)))",
         ]
+        lines.append("  sample times: " + (pace ? "paced (the file plugin has no clock)"
+            : "\(stats.hardwareTimestamps) reads dated by the device's hardware timestamp (snd_pcm_status), "
+              + "\(stats.estimatedTimestamps) by the read time (device gave no monotonic timestamp)"))
         if let work = detector.workSummary { lines.append("  " + work) }
         if latency.count > 0 {
             lines.append("  hop latency (last sample captured → hop processed): mean \(String(format: "%.2f", latency.meanMs)) ms, max \(String(format: "%.2f", latency.maxMs)) ms")
+        }
+        if latency.decidingHops > 0 {
+            let n = Double(latency.decidingHops)
+            lines.append("  deciding hops (\(latency.decidingHops), one per inference): mean capture buffering \(String(format: "%.2f", Double(latency.bufferingNanos) / n / 1e6)) ms, mean ring wait \(String(format: "%.3f", Double(latency.ringNanos) / n / 1e6)) ms")
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 
         // The accounting summary, with the stage names of detection latency lines.
         let engineTotals = detector.stageTotals ?? StageTotals()
         let stages = LatencyBreakdown(captureBuffering: Double(latency.bufferingNanos) / 1e9,
+                                      ringWait: Double(latency.ringNanos) / 1e9,
                                       features: Double(engineTotals.featureNanos) / 1e9,
                                       inference: Double(engineTotals.inferenceNanos) / 1e9,
                                       decision: Double(engineTotals.decisionNanos) / 1e9)
@@ -230,8 +244,9 @@ struct ListenCommand: ParsableCommand {
         run.processingThreadCPUSeconds = stats.processingCPUSeconds
         var table = format == .json ? run.json() + "\n" : run.textTable()
         if format != .json, run.audioSeconds > 0 {
-            let perSecond = Stage.allCases.map { "\($0.label) " + Format.number(stages[$0] * 1000 / run.audioSeconds, 4) }
-            table += "per second of audio (ms): " + perSecond.joined(separator: ", ") + "\n"
+            // Work stages only: capture and ring are waits (totalled over the deciding hops above), not work.
+            let perSecond = [Stage.features, .inference, .decision].map { "\($0.label) " + Format.number(stages[$0] * 1000 / run.audioSeconds, 4) }
+            table += "processing per second of audio (ms): " + perSecond.joined(separator: ", ") + "\n"
         }
         FileHandle.standardError.write(Data(table.utf8))
     }
@@ -245,6 +260,10 @@ protocol HopDetector: AnyObject {
     var sampleRate: Int { get }
     /// Samples per hop it expects.
     var hopLength: Int { get }
+    /// Samples of audio between two decisions (the default ALSA period).
+    var decisionStride: Int { get }
+    /// Network runs so far.
+    var inferences: Int { get }
     /// Processes one hop; calls `onDetection` for each detection it ends.
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void)
     /// Ends the stream, flushing held detections.
@@ -260,6 +279,8 @@ final class NoDetector: HopDetector {
     let sampleRate = 16000
     let hopLength: Int
     init(hopLength: Int) { self.hopLength = hopLength }
+    var decisionStride: Int { hopLength }
+    var inferences: Int { 0 }
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {}
     func finish(onDetection: (Detection) -> Void) {}
     var workSummary: String? { nil }
@@ -273,6 +294,8 @@ final class EngineDetector: HopDetector {
     var stageTotals: StageTotals? { engine.totals }
     var sampleRate: Int { engine.sampleRate }
     var hopLength: Int { engine.hopLength }
+    var decisionStride: Int { engine.hopLength * engine.evaluateEveryHops }
+    var inferences: Int { engine.totals.inferences }
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {
         engine.process(samples, onDetection: onDetection)
     }
@@ -297,6 +320,8 @@ final class HopConsumer: @unchecked Sendable {
     private var latencyMaxNs: UInt64 = 0
     private var latencyCount = 0
     private var bufferingNanos: UInt64 = 0
+    private var ringNanos: UInt64 = 0
+    private var decidingHops = 0
 
     init(detector: any HopDetector, sink: DetectionSink) {
         self.detector = detector
@@ -307,15 +332,24 @@ final class HopConsumer: @unchecked Sendable {
         let captured = hop.lastSampleCapturedAt
         let sink = self.sink
         let processingStart = LiveCapture.monotonicNow()
-        // Capture buffering: from the hop's newest sample entering ALSA to processing start (device
-        // period buffering plus the wait in the ring; LiveHop carries one stamp, so the two are not split).
-        let bufferingNs = captured > 0 && processingStart > captured ? processingStart - captured : 0
-        bufferingNanos &+= bufferingNs
+        // Capture buffering: the hop's newest sample entering ALSA → the end of the read that
+        // delivered it; ring wait: that read's push into the ring → processing start.
+        let bufferingNs = hop.captureBufferingNanos
+        let ringNs = hop.deliveredAt > 0 && processingStart > hop.deliveredAt ? processingStart - hop.deliveredAt : 0
         let buffering = Double(bufferingNs) / 1e9
+        let ring = Double(ringNs) / 1e9
+        let inferencesBefore = detector.inferences
         detector.process(hop.samples) { detection in
             var d = detection
             d.latency.captureBuffering = buffering
+            d.latency.ringWait = ring
             sink.emit(d, wallClock: Date(), latencySeconds: d.latency.total)
+        }
+        // Waits are totalled over the hops that ran the network: the hops decisions come from.
+        if detector.inferences != inferencesBefore {
+            decidingHops += 1
+            bufferingNanos &+= bufferingNs
+            ringNanos &+= ringNs
         }
         let now = LiveCapture.monotonicNow()
         if captured > 0 && now > captured {
@@ -333,9 +367,10 @@ final class HopConsumer: @unchecked Sendable {
     }
 
     /// Mean and max hop latency (valid after capture has finished).
-    var latencySummary: (count: Int, meanMs: Double, maxMs: Double, bufferingNanos: UInt64) {
+    var latencySummary: (count: Int, meanMs: Double, maxMs: Double, bufferingNanos: UInt64, ringNanos: UInt64,
+                         decidingHops: Int) {
         (latencyCount, latencyCount > 0 ? Double(latencySumNs) / Double(latencyCount) / 1e6 : 0, Double(latencyMaxNs) / 1e6,
-         bufferingNanos)
+         bufferingNanos, ringNanos, decidingHops)
     }
 }
 

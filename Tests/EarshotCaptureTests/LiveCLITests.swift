@@ -98,11 +98,12 @@ struct LiveCLITests {
         let batch = try keywordsAndScores(scoreOut)
         #expect(live.count >= 3)
         #expect(live == batch)
-        // Each live detection carries its latency by accounting stage, capture buffering included.
-        for key in ["\"latency_ms\":{\"capture\":", "\"features\":", "\"inference\":", "\"decision\":", "\"total\":"] {
+        // Each live detection carries its latency by accounting stage, capture buffering and ring wait included.
+        for key in ["\"latency_ms\":{\"capture\":", "\"ring\":", "\"features\":", "\"inference\":", "\"decision\":", "\"total\":"] {
             #expect(out.contains(key), "no \(key) in \(out)")
         }
-        #expect(err.contains("period 320 frames (20.0 ms), buffer 2560 frames (160.0 ms)"))
+        // The default period is one evaluation stride of the model (4 hops of 320 samples), the buffer 4 periods.
+        #expect(err.contains("period 1280 frames (80.0 ms), buffer 5120 frames (320.0 ms)"))
         #expect(err.contains("0 xruns") && err.contains("0 dropped samples"))
 
         // --exec ran once per detection with the keyword in its environment.

@@ -88,10 +88,33 @@ import EarshotEvents
         let t = engine.totals
         // One feature span per hop-sized piece (3 s = 300 pieces of 160 samples), one inference span per run.
         #expect(t.featureNanos == UInt64(audio.count / engine.hopLength) * 1_000)
-        #expect(t.inferences == t.hops / 4)
+        let wl = engine.manifest.features.windowLength
+        let expected = (0..<t.hops).filter { Engine.evaluates(frameEnd: wl + $0 * engine.hopLength, hopLength: engine.hopLength, every: 4) }.count
+        #expect(expected == t.hops / 4 || expected == t.hops / 4 + 1)
+        #expect(t.inferences == expected)
         #expect(t.inferenceNanos == UInt64(t.inferences) * 1_000)
         // Decision span: the makeDetection readings fall inside it, one extra tick per detection.
         #expect(t.decisionNanos == UInt64(t.inferences + out.count) * 1_000)
+    }
+
+    @Test func decisionsFallOnStrideBoundariesOfTheAudio() {
+        // 480-sample frames every 320 samples, evaluated every 3 hops (960 samples): frame k ends at
+        // 480 + 320k; the frames that are newest when a multiple of 960 arrives are k = 1, 4, 7 ...
+        // (ends 800, 1760, 2720), each within one hop before its boundary.
+        let picked = (0..<12).filter { Engine.evaluates(frameEnd: 480 + 320 * $0, hopLength: 320, every: 3) }
+        #expect(picked == [1, 4, 7, 10])
+        // Every hop when the stride is one hop; exactly one frame per stride for any phase.
+        #expect((0..<50).allSatisfy { Engine.evaluates(frameEnd: 400 + 160 * $0, hopLength: 160, every: 1) })
+        for (wl, hop, n) in [(480, 320, 3), (640, 320, 2), (400, 160, 5), (512, 256, 7), (480, 320, 10)] {
+            let frames = (0..<(n * 40)).filter { Engine.evaluates(frameEnd: wl + hop * $0, hopLength: hop, every: n) }
+            #expect(frames.count == 40 || frames.count == 41, "wl \(wl) hop \(hop) every \(n)")
+            #expect(zip(frames, frames.dropFirst()).allSatisfy { $1 - $0 == n })
+            for k in frames {
+                let end = wl + hop * k
+                let boundary = (end + n * hop - 1) / (n * hop) * (n * hop)
+                #expect(boundary - end < hop)
+            }
+        }
     }
 
     @Test func missingSidecarNamesIt() throws {
