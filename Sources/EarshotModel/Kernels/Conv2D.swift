@@ -88,27 +88,38 @@ struct Conv2DKernel {
         }
     }
 
-    /// Fills the im2col row for one output pixel.
+    /// Fills the im2col row for one output pixel: per kernel row, the taps outside the input hold
+    /// the input zero point and the inside ones are copied (one contiguous run when dilation is 1).
     @inline(__always)
-   
     private func gather(_ b: Int, _ oy: Int, _ ox: Int) {
         let g = self.g
         let inC = g.inC
+        let rowLen = g.kW &* inC
         var dst = col
-        let y0 = oy * g.strideH - g.padH, x0 = ox * g.strideW - g.padW
+        let y0 = oy &* g.strideH &- g.padH, x0 = ox &* g.strideW &- g.padW
+        // Taps [kx0, kx1) of a kernel row fall inside the input width.
+        let kx0 = max(0, (-x0 &+ g.dilW &- 1) / g.dilW), kx1 = max(kx0, min(g.kW, (g.inW &- x0 &+ g.dilW &- 1) / g.dilW))
         for ky in 0..<g.kH {
-            let iy = y0 + ky * g.dilH
-            let rowInside = iy >= 0 && iy < g.inH
-            for kx in 0..<g.kW {
-                let ix = x0 + kx * g.dilW
-                if rowInside && ix >= 0 && ix < g.inW {
-                    let src = input + ((b * g.inH + iy) * g.inW + ix) * inC
-                    for c in 0..<inC { dst[c] = Int16(src[c]) }
+            let iy = y0 &+ ky &* g.dilH
+            if iy < 0 || iy >= g.inH || kx0 == kx1 {
+                for k in 0..<rowLen { dst[k] = inputZeroPoint }
+            } else {
+                for k in 0..<(kx0 &* inC) { dst[k] = inputZeroPoint }
+                for k in (kx1 &* inC)..<rowLen { dst[k] = inputZeroPoint }
+                let rowBase = input + ((b &* g.inH &+ iy) &* g.inW &+ x0) &* inC
+                if g.dilW == 1 {
+                    let src = rowBase + kx0 &* inC
+                    let d = dst + kx0 &* inC
+                    for k in 0..<((kx1 &- kx0) &* inC) { d[k] = Int16(src[k]) }
                 } else {
-                    for c in 0..<inC { dst[c] = inputZeroPoint }
+                    for kx in kx0..<kx1 {
+                        let src = rowBase + kx &* g.dilW &* inC
+                        let d = dst + kx &* inC
+                        for c in 0..<inC { d[c] = Int16(src[c]) }
+                    }
                 }
-                dst += inC
             }
+            dst += rowLen
         }
     }
 }

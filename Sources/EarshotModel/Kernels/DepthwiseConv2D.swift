@@ -87,38 +87,49 @@ struct DepthwiseConv2DKernel {
 
     /// Depth multiplier 1, depth a multiple of 8: eight channels at a time with Int16 products
     /// (|w·(x − zp)| ≤ 128·255 < 2^15, so exact) accumulated in Int32 lanes held in registers.
-   
+    /// Tap addresses advance by pointer strides (wrapping arithmetic: every offset is inside the
+    /// tensors the planner checked), so the tap loop is loads and multiply-adds only.
     private func runSIMD() {
         let g = self.g
         let C = g.outC
         let off = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: inputOffset))
+        let tapX = g.dilW &* C, tapY = g.dilH &* g.inW &* C, wY = g.kW &* C
         var out = output
         for b in 0..<g.batches {
             for oy in 0..<g.outH {
-                let y0 = oy * g.strideH - g.padH
-                let fy0 = max(0, (-y0 + g.dilH - 1) / g.dilH), fy1 = min(g.kH, (g.inH - y0 + g.dilH - 1) / g.dilH)
+                let y0 = oy &* g.strideH &- g.padH
+                let fy0 = max(0, (-y0 &+ g.dilH &- 1) / g.dilH), fy1 = min(g.kH, (g.inH &- y0 &+ g.dilH &- 1) / g.dilH)
                 for ox in 0..<g.outW {
-                    let x0 = ox * g.strideW - g.padW
-                    let fx0 = max(0, (-x0 + g.dilW - 1) / g.dilW), fx1 = min(g.kW, (g.inW - x0 + g.dilW - 1) / g.dilW)
+                    let x0 = ox &* g.strideW &- g.padW
+                    let fx0 = max(0, (-x0 &+ g.dilW &- 1) / g.dilW), fx1 = min(g.kW, (g.inW &- x0 &+ g.dilW &- 1) / g.dilW)
+                    let any = fy0 < fy1 && fx0 < fx1
+                    let first = input + (any ? ((b &* g.inH &+ y0 &+ fy0 &* g.dilH) &* g.inW &+ x0 &+ fx0 &* g.dilW) &* C : 0)
+                    let wFirst = weights16 + (fy0 &* g.kW &+ fx0) &* C
                     var c = 0
                     while c < C {
                         var lo = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD4<Int32>.self)
                         var hi = UnsafeRawPointer(bias + c + 4).loadUnaligned(as: SIMD4<Int32>.self)
-                        if fy0 < fy1 && fx0 < fx1 {
-                            for ky in fy0..<fy1 {
-                                let rowBase = (b * g.inH + y0 + ky * g.dilH) * g.inW
-                                for kx in fx0..<fx1 {
-                                    let src = input + (rowBase + x0 + kx * g.dilW) * C + c
-                                    let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
-                                    let p = x &* load8(weights16 + (ky * g.kW + kx) * C + c)
-                                    lo &+= SIMD4<Int32>(truncatingIfNeeded: p.lowHalf)
-                                    hi &+= SIMD4<Int32>(truncatingIfNeeded: p.highHalf)
+                        if any {
+                            var rowP = first + c, rowW = wFirst + c
+                            var ky = fy0
+                            while ky < fy1 {
+                                var p = rowP, q = rowW
+                                var kx = fx0
+                                while kx < fx1 {
+                                    let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
+                                    let prod = x &* load8(q)
+                                    lo &+= SIMD4<Int32>(truncatingIfNeeded: prod.lowHalf)
+                                    hi &+= SIMD4<Int32>(truncatingIfNeeded: prod.highHalf)
+                                    p += tapX; q += C
+                                    kx &+= 1
                                 }
+                                rowP += tapY; rowW += wY
+                                ky &+= 1
                             }
                         }
                         UnsafeMutableRawPointer(acc + c).storeBytes(of: lo, as: SIMD4<Int32>.self)
                         UnsafeMutableRawPointer(acc + c + 4).storeBytes(of: hi, as: SIMD4<Int32>.self)
-                        c += 8
+                        c &+= 8
                     }
                     requant.run(acc, out, channel: 0, count: C, outputOffset: outputOffset, lo: actMin, hi: actMax)
                     out += C

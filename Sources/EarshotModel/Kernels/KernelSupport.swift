@@ -77,12 +77,14 @@ func requantize(_ acc: Int32, _ mult: Int32, _ shift: Int32, _ outOffset: Int32,
     return Int8(truncatingIfNeeded: v)
 }
 
-/// Σ pairs of x·y products into 4 Int32 lanes; this exact shape compiles to one pmaddwd (SSE2) /
-/// smull+smlal pairs (NEON). Products of two Int16 never overflow Int32.
+/// Σ pairs of x·y products into 4 Int32 lanes: lane i = x[2i]·y[2i] + x[2i+1]·y[2i+1]. Written as
+/// widen, multiply, add even and odd lanes: the shape LLVM turns into one pmaddwd (SSE2) /
+/// smull+smlal pairs (NEON). Products of two Int16 never overflow Int32 and the pair sum wraps
+/// only for (−32768)² · 2, which int8-derived operands never reach.
 @inline(__always)
 func madd(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
-    SIMD4<Int32>(truncatingIfNeeded: x.evenHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.evenHalf)
-        &+ SIMD4<Int32>(truncatingIfNeeded: x.oddHalf) &* SIMD4<Int32>(truncatingIfNeeded: y.oddHalf)
+    let p = SIMD8<Int32>(truncatingIfNeeded: x) &* SIMD8<Int32>(truncatingIfNeeded: y)
+    return p.evenHalf &+ p.oddHalf
 }
 
 @inline(__always)
@@ -114,10 +116,10 @@ struct RequantTable {
              outputOffset: Int32, lo: Int32, hi: Int32) {
         let m = mult + channel, l = left + channel, r = right + channel, k = mask + channel
         for c in 0..<count {
+            // SRDHM: with the nudge ±2^30 and division truncating toward zero, it equals the
+            // round-half-up (ab + 2^30) >> 31 (as ARM's vqrdmulh computes it); the result fits Int32.
             let ab = Int64(acc[c] &<< l[c]) &* Int64(m[c])
-            let nudged = ab &+ (ab >= 0 ? (1 << 30) : (1 - (1 << 30)))
-            // Division by 2^31 truncating toward zero.
-            let x = Int32(truncatingIfNeeded: (nudged &+ ((nudged >> 63) & 0x7FFF_FFFF)) >> 31)
+            let x = Int32(truncatingIfNeeded: (ab &+ (1 << 30)) >> 31)
             let e = r[c], mk = k[c]
             let threshold = (mk >> 1) &+ ((x >> 31) & 1)
             var v = (x &>> e) &+ ((x & mk) > threshold ? 1 : 0) &+ outputOffset
@@ -128,20 +130,51 @@ struct RequantTable {
     }
 }
 
-/// out[r] = bias[r] + Σ_k x[k]·w[r·n + k] for every row r; n a multiple of 8. Kept out of line
-/// with a single accumulator: that shape compiles to clean pmaddwd loops.
+/// out[r] = bias[r] + Σ_k x[k]·w[r·n + k] for every row r; n a multiple of 8.
+///
+/// Four rows at a time share each load of `x` (one x load, four weight loads and four pmaddwd per
+/// 8 columns), and their four lane sums are reduced together into one vector. Kept out of line:
+/// that shape compiles to clean pmaddwd loops.
 @inline(never)
 func gemv16(_ x: UnsafePointer<Int16>, _ w: UnsafePointer<Int16>, _ n: Int, _ rows: Int,
             _ bias: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int32>) {
     var wr = w
-    for r in 0..<rows {
+    var r = 0
+    while r &+ 4 <= rows {
+        var s0 = SIMD4<Int32>(), s1 = SIMD4<Int32>(), s2 = SIMD4<Int32>(), s3 = SIMD4<Int32>()
+        let w0 = wr, w1 = wr + n, w2 = wr + 2 &* n, w3 = wr + 3 &* n
+        var k = 0
+        while k < n {
+            let xv = load8(x + k)
+            s0 &+= madd(xv, load8(w0 + k))
+            s1 &+= madd(xv, load8(w1 + k))
+            s2 &+= madd(xv, load8(w2 + k))
+            s3 &+= madd(xv, load8(w3 + k))
+            k &+= 8
+        }
+        let sums = reduce4(s0, s1, s2, s3) &+ UnsafeRawPointer(bias + r).loadUnaligned(as: SIMD4<Int32>.self)
+        UnsafeMutableRawPointer(out + r).storeBytes(of: sums, as: SIMD4<Int32>.self)
+        wr += 4 &* n
+        r &+= 4
+    }
+    while r < rows {
         var s = SIMD4<Int32>()
         var k = 0
         while k < n {
             s &+= madd(load8(x + k), load8(wr + k))
-            k += 8
+            k &+= 8
         }
         out[r] = s.wrappedSum() &+ bias[r]
         wr += n
+        r &+= 1
     }
+}
+
+/// [Σ a, Σ b, Σ c, Σ d] of four 4-lane vectors (wrapping), by two rounds of pairwise adds.
+@inline(__always)
+func reduce4(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, _ c: SIMD4<Int32>, _ d: SIMD4<Int32>) -> SIMD4<Int32> {
+    // [a0+a2, a1+a3, b0+b2, b1+b3] and the same for c, d; then add neighbours.
+    let ab = SIMD4(lowHalf: a.lowHalf &+ a.highHalf, highHalf: b.lowHalf &+ b.highHalf)
+    let cd = SIMD4(lowHalf: c.lowHalf &+ c.highHalf, highHalf: d.lowHalf &+ d.highHalf)
+    return SIMD4(lowHalf: ab.evenHalf &+ ab.oddHalf, highHalf: cd.evenHalf &+ cd.oddHalf)
 }
