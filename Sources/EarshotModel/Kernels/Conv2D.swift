@@ -67,6 +67,7 @@ struct Conv2DKernel {
 
    
     func run() {
+        if pointwise && depth % 8 == 0 && g.outC % 4 == 0 && requant.rightOnly { runPointwise(); return }
         let g = self.g
         let depth = self.depth, pd = paddedDepth, outC = g.outC
         for k in depth..<pd { col[k] = 0 }
@@ -85,6 +86,53 @@ struct Conv2DKernel {
                     out += outC
                 }
             }
+        }
+    }
+
+    /// 1×1 convolution with the depth a multiple of 8: two pixels × four output channels at a time
+    /// straight from the int8 input (widened in registers, no im2col copy), each weight load shared
+    /// by both pixels and each input load by four channels, requantized from registers.
+    private func runPointwise() {
+        let K = depth, C = g.outC
+        let pixels = g.batches &* g.outH &* g.outW
+        let off = SIMD4<Int32>(repeating: outputOffset)
+        let lo = SIMD4<Int32>(repeating: actMin), hi = SIMD4<Int32>(repeating: actMax)
+        @inline(__always) func widen(_ p: UnsafePointer<Int8>) -> SIMD8<Int16> {
+            // Each byte doubled into a 16-bit lane, then shifted down arithmetically: the
+            // sign-extension as punpcklbw + psraw (the plain conversion compiles to a longer sequence here).
+            let b = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)
+            let d = SIMD16<Int8>(b[0], b[0], b[1], b[1], b[2], b[2], b[3], b[3], b[4], b[4], b[5], b[5], b[6], b[6], b[7], b[7])
+            return unsafeBitCast(d, to: SIMD8<Int16>.self) &>> 8
+        }
+        @inline(__always) func finish(_ s: SIMD4<Int32>, _ r: Int, _ dst: UnsafeMutablePointer<Int8>) {
+            let v = (requant.run4(s &+ UnsafeRawPointer(bias + r).loadUnaligned(as: SIMD4<Int32>.self), r) &+ off)
+                .clamped(lowerBound: lo, upperBound: hi)
+            UnsafeMutableRawPointer(dst + r).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: v), as: SIMD4<Int8>.self)
+        }
+        var p = 0
+        while p < pixels {
+            let two = p &+ 1 < pixels
+            let x0 = input + p &* K, x1 = input + (two ? p &+ 1 : p) &* K
+            let o0 = output + p &* C, o1 = output + (two ? p &+ 1 : p) &* C
+            var r = 0
+            while r < C {
+                let w0 = weights + r &* paddedDepth, w1 = w0 + paddedDepth, w2 = w1 + paddedDepth, w3 = w2 + paddedDepth
+                var a0 = SIMD4<Int32>(), a1 = SIMD4<Int32>(), a2 = SIMD4<Int32>(), a3 = SIMD4<Int32>()
+                var b0 = SIMD4<Int32>(), b1 = SIMD4<Int32>(), b2 = SIMD4<Int32>(), b3 = SIMD4<Int32>()
+                var k = 0
+                while k < K {
+                    let u = widen(x0 + k), v = widen(x1 + k)
+                    var w = load8(w0 + k); a0 &+= madd(u, w); b0 &+= madd(v, w)
+                    w = load8(w1 + k); a1 &+= madd(u, w); b1 &+= madd(v, w)
+                    w = load8(w2 + k); a2 &+= madd(u, w); b2 &+= madd(v, w)
+                    w = load8(w3 + k); a3 &+= madd(u, w); b3 &+= madd(v, w)
+                    k &+= 8
+                }
+                finish(reduce4(a0, a1, a2, a3), r, o0)
+                if two { finish(reduce4(b0, b1, b2, b3), r, o1) }
+                r &+= 4
+            }
+            p &+= 2
         }
     }
 

@@ -100,12 +100,24 @@ struct RequantTable {
     let right: UnsafePointer<Int32>
     /// (1 << right) − 1.
     let mask: UnsafePointer<Int32>
+    /// Vector path constants: the multiplier, half of 2^right (0 when right is 0) and 2^(31 − right),
+    /// as UInt32 (widened on load, so the compiler knows each multiply is 32 × 32 → 64 bits).
+    let multU: UnsafePointer<UInt32>
+    let halfU: UnsafePointer<UInt32>
+    let powU: UnsafePointer<UInt32>
+    /// No channel shifts left (the usual case: every effective scale below 1): the vector path applies.
+    let rightOnly: Bool
 
     init(mult m: [Int32], shift s: [Int32], pool: ConstPool) {
         mult = UnsafePointer(pool.store(m))
         left = UnsafePointer(pool.store(s.map { $0 > 0 ? $0 : 0 }))
         right = UnsafePointer(pool.store(s.map { $0 > 0 ? 0 : -$0 }))
         mask = UnsafePointer(pool.store(s.map { (Int32(1) &<< ($0 > 0 ? 0 : -$0)) &- 1 }))
+        let e = s.map { $0 > 0 ? 0 : Int(-$0) }
+        multU = UnsafePointer(pool.store(m.map { UInt32(bitPattern: $0) }))
+        halfU = UnsafePointer(pool.store(e.map { $0 > 0 ? UInt32(1) << ($0 - 1) : 0 }))
+        powU = UnsafePointer(pool.store(e.map { UInt32(1) << (31 - min(31, $0)) }))
+        rightOnly = s.allSatisfy { $0 <= 0 } && m.allSatisfy { $0 >= 0 }
     }
 
     /// Requantizes `count` accumulators (channels starting at `channel`) to int8 with the output
@@ -114,8 +126,18 @@ struct RequantTable {
     @inline(__always)
     func run(_ acc: UnsafePointer<Int32>, _ out: UnsafeMutablePointer<Int8>, channel: Int, count: Int,
              outputOffset: Int32, lo: Int32, hi: Int32) {
+        var c = 0
+        if rightOnly {
+            while c &+ 4 <= count {
+                let v = run4(UnsafeRawPointer(acc + c).loadUnaligned(as: SIMD4<Int32>.self), channel &+ c)
+                    &+ SIMD4<Int32>(repeating: outputOffset)
+                let r = v.clamped(lowerBound: SIMD4(repeating: lo), upperBound: SIMD4(repeating: hi))
+                UnsafeMutableRawPointer(out + c).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: r), as: SIMD4<Int8>.self)
+                c &+= 4
+            }
+        }
         let m = mult + channel, l = left + channel, r = right + channel, k = mask + channel
-        for c in 0..<count {
+        while c < count {
             // SRDHM: with the nudge ±2^30 and division truncating toward zero, it equals the
             // round-half-up (ab + 2^30) >> 31 (as ARM's vqrdmulh computes it); the result fits Int32.
             let ab = Int64(acc[c] &<< l[c]) &* Int64(m[c])
@@ -126,7 +148,33 @@ struct RequantTable {
             v = v < lo ? lo : v
             v = v > hi ? hi : v
             out[c] = Int8(truncatingIfNeeded: v)
+            c &+= 1
         }
+    }
+
+    /// RDPOT(SRDHM(a, m), e) for four channels in unsigned 64-bit lanes (no left shifts), exact:
+    /// with u = |a|·m, |SRDHM| = (u + 2^30 − [a < 0]) >> 31 (its sign is a's), and RDPOT rounds
+    /// half away from zero, so |result| = (|SRDHM| + 2^(e−1)) >> e = ((|SRDHM| + half)·2^(31−e)) >> 31.
+    /// Every multiply is 32 × 32 → 64 bits unsigned (one pmuludq per two lanes on SSE2); the
+    /// per-channel shift becomes a multiply, so no lane needs a shift count of its own.
+    @inline(__always)
+    func run4(_ a: SIMD4<Int32>, _ ch: Int) -> SIMD4<Int32> {
+        let sign = a &>> 31                      // −1 where a < 0
+        let mag = SIMD4<UInt32>(truncatingIfNeeded: (a ^ sign) &- sign)   // |a|, 2^31 for Int32.min
+        let negBit = SIMD4<UInt32>(truncatingIfNeeded: sign & 1)
+        @inline(__always) func wide(_ x: SIMD2<UInt32>) -> SIMD2<UInt64> { SIMD2<UInt64>(truncatingIfNeeded: x) }
+        @inline(__always) func load2(_ p: UnsafePointer<UInt32>) -> SIMD2<UInt32> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD2<UInt32>.self)
+        }
+        @inline(__always) func half(_ m: SIMD2<UInt32>, _ n: SIMD2<UInt32>, _ at: Int) -> SIMD2<UInt32> {
+            let u = wide(m) &* wide(load2(multU + at))                       // < 2^62
+            let t = (u &+ SIMD2(repeating: 1 << 30) &- wide(n)) &>> 31        // |SRDHM| ≤ 2^31
+            let th = SIMD2<UInt32>(truncatingIfNeeded: t) &+ load2(halfU + at) // < 2^32
+            return SIMD2<UInt32>(truncatingIfNeeded: (wide(th) &* wide(load2(powU + at))) &>> 31)
+        }
+        let r = SIMD4<UInt32>(lowHalf: half(mag.lowHalf, negBit.lowHalf, ch), highHalf: half(mag.highHalf, negBit.highHalf, ch &+ 2))
+        let v = SIMD4<Int32>(truncatingIfNeeded: r)
+        return (v ^ sign) &- sign
     }
 }
 
