@@ -25,8 +25,14 @@ struct Conv2DKernel {
     let actMax: Int32
     let pointwise: Bool
 
-    /// Scratch bytes: one im2col row.
-    static func scratchBytes(_ g: ConvGeometry) -> Int { colBytes(g) + g.outC * 4 }
+    /// Scratch bytes: im2col rows (two for the two-pixel tile; one for a 1×1 convolution, which
+    /// reads its input directly unless it takes the general path) and one pixel's accumulators.
+    static func scratchBytes(_ g: ConvGeometry) -> Int { colRows(g) * colBytes(g) + g.outC * 4 }
+    static func colRows(_ g: ConvGeometry) -> Int { isPointwise(g) ? 1 : 2 }
+    static func isPointwise(_ g: ConvGeometry) -> Bool {
+        g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
+            && g.outH == g.inH && g.outW == g.inW
+    }
     static func colBytes(_ g: ConvGeometry) -> Int { (g.kH * g.kW * g.inC + 7) / 8 * 8 * 2 }
 
     init(model: TFLiteModel, op: OpDef, g: ConvGeometry, act: FusedActivation, bind: OpBinding,
@@ -60,14 +66,18 @@ struct Conv2DKernel {
         input = UnsafePointer(bind.input.assumingMemoryBound(to: Int8.self))
         output = bind.output.assumingMemoryBound(to: Int8.self)
         col = bind.scratch.assumingMemoryBound(to: Int16.self)
-        acc = (bind.scratch + Self.colBytes(g)).assumingMemoryBound(to: Int32.self)
-        pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
-            && g.outH == g.inH && g.outW == g.inW
+        acc = (bind.scratch + Self.colRows(g) * Self.colBytes(g)).assumingMemoryBound(to: Int32.self)
+        pointwise = Self.isPointwise(g)
     }
 
    
     func run() {
-        if pointwise && depth % 8 == 0 && g.outC % 4 == 0 && requant.rightOnly { runPointwise(); return }
+        if g.outC % 4 == 0 && requant.rightOnly {
+            // The two-pixel tile; a 1×1 convolution whose depth is not a multiple of 8 has one
+            // im2col row of scratch and takes the general path below.
+            if !pointwise { runIm2col(); return }
+            if depth % 8 == 0 { runPointwise(); return }
+        }
         let g = self.g
         let depth = self.depth, pd = paddedDepth, outC = g.outC
         for k in depth..<pd { col[k] = 0 }
@@ -79,7 +89,7 @@ struct Conv2DKernel {
                         let src = input + ((b * g.inH + oy) * g.inW + ox) * g.inC
                         for k in 0..<depth { col[k] = Int16(src[k]) }
                     } else {
-                        gather(b, oy, ox)
+                        gather(b, oy, ox, into: col)
                     }
                     gemv16(col, weights, pd, outC, bias, acc)
                     requant.run(acc, out, channel: 0, count: outC, outputOffset: outputOffset, lo: actMin, hi: actMax)
@@ -90,60 +100,79 @@ struct Conv2DKernel {
     }
 
     /// 1×1 convolution with the depth a multiple of 8: two pixels × four output channels at a time
-    /// straight from the int8 input (widened in registers, no im2col copy), each weight load shared
-    /// by both pixels and each input load by four channels, requantized from registers.
+    /// straight from the int8 input (widened in registers, no im2col copy).
     private func runPointwise() {
         let K = depth, C = g.outC
         let pixels = g.batches &* g.outH &* g.outW
-        let off = SIMD4<Int32>(repeating: outputOffset)
-        let lo = SIMD4<Int32>(repeating: actMin), hi = SIMD4<Int32>(repeating: actMax)
-        @inline(__always) func widen(_ p: UnsafePointer<Int8>) -> SIMD8<Int16> {
-            // Each byte doubled into a 16-bit lane, then shifted down arithmetically: the
-            // sign-extension as punpcklbw + psraw (the plain conversion compiles to a longer sequence here).
-            let b = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)
-            let d = SIMD16<Int8>(b[0], b[0], b[1], b[1], b[2], b[2], b[3], b[3], b[4], b[4], b[5], b[5], b[6], b[6], b[7], b[7])
-            return unsafeBitCast(d, to: SIMD8<Int16>.self) &>> 8
-        }
-        @inline(__always) func finish(_ s: SIMD4<Int32>, _ r: Int, _ dst: UnsafeMutablePointer<Int8>) {
-            let v = (requant.run4(s &+ UnsafeRawPointer(bias + r).loadUnaligned(as: SIMD4<Int32>.self), r) &+ off)
-                .clamped(lowerBound: lo, upperBound: hi)
-            UnsafeMutableRawPointer(dst + r).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: v), as: SIMD4<Int8>.self)
-        }
         var p = 0
         while p < pixels {
-            let two = p &+ 1 < pixels
-            let x0 = input + p &* K, x1 = input + (two ? p &+ 1 : p) &* K
-            let o0 = output + p &* C, o1 = output + (two ? p &+ 1 : p) &* C
-            var r = 0
-            while r < C {
-                let w0 = weights + r &* paddedDepth, w1 = w0 + paddedDepth, w2 = w1 + paddedDepth, w3 = w2 + paddedDepth
-                var a0 = SIMD4<Int32>(), a1 = SIMD4<Int32>(), a2 = SIMD4<Int32>(), a3 = SIMD4<Int32>()
-                var b0 = SIMD4<Int32>(), b1 = SIMD4<Int32>(), b2 = SIMD4<Int32>(), b3 = SIMD4<Int32>()
-                var k = 0
-                while k < K {
-                    let u = widen(x0 + k), v = widen(x1 + k)
-                    var w = load8(w0 + k); a0 &+= madd(u, w); b0 &+= madd(v, w)
-                    w = load8(w1 + k); a1 &+= madd(u, w); b1 &+= madd(v, w)
-                    w = load8(w2 + k); a2 &+= madd(u, w); b2 &+= madd(v, w)
-                    w = load8(w3 + k); a3 &+= madd(u, w); b3 &+= madd(v, w)
-                    k &+= 8
-                }
-                finish(reduce4(a0, a1, a2, a3), r, o0)
-                if two { finish(reduce4(b0, b1, b2, b3), r, o1) }
-                r &+= 4
-            }
+            let q = p &+ 1 < pixels ? p &+ 1 : p
+            tile2(Int8Row(base: input + p &* K), Int8Row(base: input + q &* K), depth: K,
+                  out0: output + p &* C, out1: q != p ? output + q &* C : nil)
             p &+= 2
+        }
+    }
+
+    /// Any other convolution (requantization without left shifts, output depth a multiple of 4):
+    /// two pixels' im2col rows, then the same two-pixel tile.
+    private func runIm2col() {
+        let g = self.g
+        let pd = paddedDepth, C = g.outC
+        let col1 = col + pd
+        for k in depth..<pd { col[k] = 0; col1[k] = 0 }
+        let pixels = g.batches &* g.outH &* g.outW
+        var p = 0
+        while p < pixels {
+            let q = p &+ 1 < pixels ? p &+ 1 : p
+            gather(p / (g.outH &* g.outW), p / g.outW % g.outH, p % g.outW, into: col)
+            if q != p { gather(q / (g.outH &* g.outW), q / g.outW % g.outH, q % g.outW, into: col1) }
+            tile2(Int16Row(base: UnsafePointer(col)), Int16Row(base: UnsafePointer(col1)), depth: pd,
+                  out0: output + p &* C, out1: q != p ? output + q &* C : nil)
+            p &+= 2
+        }
+    }
+
+    /// out = requant(bias + W·x) for two input rows (depth a multiple of 8) and every output
+    /// channel, four channels at a time: each weight load serves both pixels, each input load
+    /// four channels (8 accumulators in registers), requantized from registers. `out1` nil: one pixel.
+    @inline(__always)
+    private func tile2<R: KernelRow>(_ x0: R, _ x1: R, depth K: Int, out0: UnsafeMutablePointer<Int8>,
+                                     out1: UnsafeMutablePointer<Int8>?) {
+        let C = g.outC, pd = paddedDepth
+        let off = SIMD4<Int32>(repeating: outputOffset)
+        let lo = SIMD4<Int32>(repeating: actMin), hi = SIMD4<Int32>(repeating: actMax)
+        @inline(__always) func finish(_ s: SIMD4<Int32>, _ r: Int, _ dst: UnsafeMutablePointer<Int8>) {
+            let v = clamp4(requant.run4(s &+ UnsafeRawPointer(bias + r).loadUnaligned(as: SIMD4<Int32>.self), r) &+ off, lo, hi)
+            UnsafeMutableRawPointer(dst + r).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: v), as: SIMD4<Int8>.self)
+        }
+        var r = 0
+        while r < C {
+            let w0 = weights + r &* pd, w1 = w0 + pd, w2 = w1 + pd, w3 = w2 + pd
+            var a0 = SIMD4<Int32>(), a1 = SIMD4<Int32>(), a2 = SIMD4<Int32>(), a3 = SIMD4<Int32>()
+            var b0 = SIMD4<Int32>(), b1 = SIMD4<Int32>(), b2 = SIMD4<Int32>(), b3 = SIMD4<Int32>()
+            var k = 0
+            while k < K {
+                let u = x0.load(k), v = x1.load(k)
+                var w = load8(w0 + k); a0 &+= madd(u, w); b0 &+= madd(v, w)
+                w = load8(w1 + k); a1 &+= madd(u, w); b1 &+= madd(v, w)
+                w = load8(w2 + k); a2 &+= madd(u, w); b2 &+= madd(v, w)
+                w = load8(w3 + k); a3 &+= madd(u, w); b3 &+= madd(v, w)
+                k &+= 8
+            }
+            finish(reduce4(a0, a1, a2, a3), r, out0)
+            if let out1 { finish(reduce4(b0, b1, b2, b3), r, out1) }
+            r &+= 4
         }
     }
 
     /// Fills the im2col row for one output pixel: per kernel row, the taps outside the input hold
     /// the input zero point and the inside ones are copied (one contiguous run when dilation is 1).
     @inline(__always)
-    private func gather(_ b: Int, _ oy: Int, _ ox: Int) {
+    private func gather(_ b: Int, _ oy: Int, _ ox: Int, into row: UnsafeMutablePointer<Int16>) {
         let g = self.g
         let inC = g.inC
         let rowLen = g.kW &* inC
-        var dst = col
+        var dst = row
         let y0 = oy &* g.strideH &- g.padH, x0 = ox &* g.strideW &- g.padW
         // Taps [kx0, kx1) of a kernel row fall inside the input width.
         let kx0 = max(0, (-x0 &+ g.dilW &- 1) / g.dilW), kx1 = max(kx0, min(g.kW, (g.inW &- x0 &+ g.dilW &- 1) / g.dilW))
@@ -170,4 +199,30 @@ struct Conv2DKernel {
             dst += rowLen
         }
     }
+}
+
+/// A row of a convolution's input as Int16 lanes, eight at a time.
+protocol KernelRow {
+    /// Elements k ..< k + 8, widened to Int16.
+    func load(_ k: Int) -> SIMD8<Int16>
+}
+
+/// An int8 row (a pixel's channels), sign-extended in registers.
+struct Int8Row: KernelRow {
+    let base: UnsafePointer<Int8>
+    @inline(__always)
+    func load(_ k: Int) -> SIMD8<Int16> {
+        // Each byte doubled into a 16-bit lane, then shifted down arithmetically: the sign
+        // extension as punpcklbw + psraw (the plain conversion compiles to a longer sequence here).
+        let b = UnsafeRawPointer(base + k).loadUnaligned(as: SIMD8<Int8>.self)
+        let d = SIMD16<Int8>(b[0], b[0], b[1], b[1], b[2], b[2], b[3], b[3], b[4], b[4], b[5], b[5], b[6], b[6], b[7], b[7])
+        return unsafeBitCast(d, to: SIMD8<Int16>.self) &>> 8
+    }
+}
+
+/// An Int16 row (an im2col row).
+struct Int16Row: KernelRow {
+    let base: UnsafePointer<Int16>
+    @inline(__always)
+    func load(_ k: Int) -> SIMD8<Int16> { load8(base + k) }
 }

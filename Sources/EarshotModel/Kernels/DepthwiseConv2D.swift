@@ -109,7 +109,19 @@ struct DepthwiseConv2DKernel {
                     while c < C {
                         var lo = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD4<Int32>.self)
                         var hi = UnsafeRawPointer(bias + c + 4).loadUnaligned(as: SIMD4<Int32>.self)
-                        if any {
+                        if any && fx1 &- fx0 == 1 {
+                            // One tap per kernel row (k×1 kernels, the keyword-spotting case): one flat loop.
+                            var p = first + c, q = wFirst + c
+                            var ky = fy0
+                            while ky < fy1 {
+                                let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
+                                let prod = x &* load8(q)
+                                lo &+= SIMD4<Int32>(truncatingIfNeeded: prod.lowHalf)
+                                hi &+= SIMD4<Int32>(truncatingIfNeeded: prod.highHalf)
+                                p += tapY; q += wY
+                                ky &+= 1
+                            }
+                        } else if any {
                             var rowP = first + c, rowW = wFirst + c
                             var ky = fy0
                             while ky < fy1 {

@@ -87,6 +87,15 @@ func madd(_ x: SIMD8<Int16>, _ y: SIMD8<Int16>) -> SIMD4<Int32> {
     return p.evenHalf &+ p.oddHalf
 }
 
+/// Lane-wise min(max(v, lo), hi), inlined (SIMD's `clamped` compiles to calls here).
+@inline(__always)
+func clamp4(_ v: SIMD4<Int32>, _ lo: SIMD4<Int32>, _ hi: SIMD4<Int32>) -> SIMD4<Int32> {
+    var r = v
+    r.replace(with: lo, where: r .< lo)
+    r.replace(with: hi, where: r .> hi)
+    return r
+}
+
 @inline(__always)
 func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self)
@@ -131,7 +140,7 @@ struct RequantTable {
             while c &+ 4 <= count {
                 let v = run4(UnsafeRawPointer(acc + c).loadUnaligned(as: SIMD4<Int32>.self), channel &+ c)
                     &+ SIMD4<Int32>(repeating: outputOffset)
-                let r = v.clamped(lowerBound: SIMD4(repeating: lo), upperBound: SIMD4(repeating: hi))
+                let r = clamp4(v, SIMD4(repeating: lo), SIMD4(repeating: hi))
                 UnsafeMutableRawPointer(out + c).storeBytes(of: SIMD4<Int8>(truncatingIfNeeded: r), as: SIMD4<Int8>.self)
                 c &+= 4
             }
