@@ -130,9 +130,21 @@ class Int8Model:
         return (y - self.out_zp) * self.out_scale
 
 
+def decision_frames(n_frames: int, every: int = EVALUATE_EVERY_HOPS) -> np.ndarray:
+    """Frame counts (1-based newest frame) at which the runtime runs the network: once per stride of
+    `every` hops of audio, on the newest frame complete at each stride boundary (Engine.evaluates)."""
+    wl, hop = FEATURES["windowLength"], FEATURES["hopLength"]
+    stride = every * hop
+    k = np.arange(n_frames)
+    end = wl + k * hop
+    boundary = (end + stride - 1) // stride * stride
+    return k[boundary < end + hop] + 1 if stride > hop else k + 1
+
+
 def stream_posteriors(m: Int8Model, feats: np.ndarray, every: int = EVALUATE_EVERY_HOPS) -> tuple[np.ndarray, np.ndarray]:
-    """Posteriors of the newest-FRAMES window every `every` hops through a long feature sequence."""
-    ends = np.arange(FRAMES, len(feats) + 1, every)
+    """Posteriors of the newest-FRAMES window at the runtime's decision frames (full windows only)."""
+    ends = decision_frames(len(feats), every)
+    ends = ends[ends >= FRAMES]
     if len(ends) == 0:
         return np.zeros((0, len(LABELS)), np.float32), ends
     idx = ends[:, None] - FRAMES + np.arange(FRAMES)[None, :]
