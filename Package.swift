@@ -26,12 +26,12 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
                        providers: [.apt(["libsndfile1-dev"])]),
-        .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate",
-                       providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
 
-        // 1. capture: audio files (libsndfile + libsamplerate) and live ALSA devices.
+        // 1. capture: audio files (libsndfile + libsoxr) and live ALSA devices.
         .target(name: "EarshotCapture",
-                dependencies: ["CALSA", "CSndFile", "CSampleRate", "EarshotRing"]),
+                dependencies: ["CALSA", "CSndFile", "CSoxr", "EarshotRing"]),
         // 2. ring buffer: lock-free single-producer single-consumer sample ring.
         .target(name: "EarshotRing",
                 dependencies: [.product(name: "Atomics", package: "swift-atomics")]),

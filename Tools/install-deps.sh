@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Earshot needs on Debian 12 (as root or with sudo):
-#   the C libraries it links (ALSA, FFTW, libsndfile, libsamplerate) and, with --python,
+#   the C libraries it links (ALSA, FFTW, libsndfile, libsoxr) and, with --python,
 #   a Python venv at .venv with the pinned tools of Tools/requirements.txt.
 # Safe to run again; it skips what is already there.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-need=(libasound2-dev libfftw3-dev libsndfile1-dev libsamplerate0-dev pkg-config flac python3-venv)
+need=(libasound2-dev libfftw3-dev libsndfile1-dev libsoxr-dev pkg-config flac python3-venv)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

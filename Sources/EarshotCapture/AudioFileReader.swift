@@ -21,8 +21,8 @@ public struct AudioFileError: Error, CustomStringConvertible, Sendable {
 ///
 /// Decoding is done by libsndfile (WAV 8/16/24/32-bit integer, 32/64-bit float, μ-law/A-law,
 /// WAVE_FORMAT_EXTENSIBLE, W64, RF64, AIFF, CAF, FLAC), channels are averaged to mono, non-finite
-/// samples are replaced by 0 (with a warning), and other rates are converted with libsamplerate's
-/// band-limited sinc resampler. All buffers are allocated in `init`; `read(into:)` allocates nothing
+/// samples are replaced by 0 (with a warning), and other rates are converted with libsoxr's
+/// band-limited resampler (high quality). All buffers are allocated in `init`; `read(into:)` allocates nothing
 /// on the normal path (only a warning, when one is recorded, allocates its text), so an hour-long
 /// file costs the same memory as a one-second one.
 public final class AudioFileReader {

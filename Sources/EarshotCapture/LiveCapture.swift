@@ -22,20 +22,25 @@ public struct LiveCaptureOptions: Sendable {
     public var reopenMaxDelay: Double
     /// Quality of the rate conversion when the device rate differs from `outputRate`.
     public var resamplerQuality: Resampler.Quality
+    /// Samples in the first hop of the stream (nil: `hopLength`). A consumer whose frames end off
+    /// the hop grid (frames of 480 samples every 320 end at 480, 800 ...) sets it so that every hop
+    /// ends where a frame does (here 160): a frame is then handed over as soon as its last sample is in.
+    public var firstHopLength: Int?
 
     /// Creates options; defaults: 16 kHz output, 320-sample (20 ms) hops, a 2 s ring, no pacing.
     public init(request: PCMRequest = PCMRequest(), outputRate: Int = 16000, hopLength: Int = 320,
                 ringSeconds: Double = 2, pace: Bool = false, maxCapturedSamples: Int? = nil,
                 reopenInitialDelay: Double = 0.25, reopenMaxDelay: Double = 5,
-                resamplerQuality: Resampler.Quality = .medium) {
+                resamplerQuality: Resampler.Quality = .live, firstHopLength: Int? = nil) {
         self.request = request; self.outputRate = outputRate; self.hopLength = hopLength
         self.ringSeconds = ringSeconds; self.pace = pace; self.maxCapturedSamples = maxCapturedSamples
         self.reopenInitialDelay = reopenInitialDelay; self.reopenMaxDelay = reopenMaxDelay
-        self.resamplerQuality = resamplerQuality
+        self.resamplerQuality = resamplerQuality; self.firstHopLength = firstHopLength
     }
 }
 
-/// One hop of mono Float audio handed to the consumer; `samples` is valid only during the call.
+/// One hop of mono Float audio handed to the consumer (the first may be shorter, see
+/// `LiveCaptureOptions.firstHopLength`); `samples` is valid only during the call.
 public struct LiveHop {
     /// The hop's samples at the output rate.
     public let samples: UnsafeBufferPointer<Float>
@@ -476,6 +481,7 @@ public final class LiveCapture: @unchecked Sendable {
 
     private func processingLoop() {
         let hop = options.hopLength
+        let first = min(hop, max(1, options.firstHopLength ?? hop))
         let rate = Double(options.outputRate)
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: hop)
         buffer.initialize(repeating: 0)
@@ -487,10 +493,12 @@ public final class LiveCapture: @unchecked Sendable {
         var lastCPUUpdate = monotonicNanos()
         while true {
             let done = captureDone.load(ordering: .acquiring)
-            while ring.availableToRead >= hop {
-                let got = ring.read(into: buffer)
-                guard got == hop else { break }
-                delivered += hop
+            while true {
+                let want = index == 0 ? first : hop
+                guard ring.availableToRead >= want else { break }
+                let got = ring.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<want]))
+                guard got == want else { break }
+                delivered += want
                 while pending.endSample < delivered {
                     let n = withUnsafeMutablePointer(to: &nextMark) {
                         marks.read(into: UnsafeMutableBufferPointer(start: $0, count: 1))
@@ -503,8 +511,8 @@ public final class LiveCapture: @unchecked Sendable {
                     let back = UInt64(Double(pending.endSample - delivered) * 1e9 / rate)
                     stamp = stamp > back ? stamp - back : 0
                 }
-                consumer?(LiveHop(samples: UnsafeBufferPointer(buffer), index: index,
-                                  startSample: delivered - hop, lastSampleCapturedAt: stamp,
+                consumer?(LiveHop(samples: UnsafeBufferPointer(rebasing: buffer[0..<want]), index: index,
+                                  startSample: delivered - want, lastSampleCapturedAt: stamp,
                                   deliveredAt: pending.deliveredAt))
                 index += 1
                 samplesDelivered.store(delivered, ordering: .relaxed)

@@ -139,7 +139,8 @@ struct ListenCommand: ParsableCommand {
         let outputRate = detector.sampleRate
         let options = LiveCaptureOptions(
             request: request, outputRate: outputRate, hopLength: detector.hopLength, ringSeconds: ringSeconds,
-            pace: pace, maxCapturedSamples: duration.map { Int($0 * Double(outputRate)) })
+            pace: pace, maxCapturedSamples: duration.map { Int($0 * Double(outputRate)) },
+            firstHopLength: detector.firstHopLength)
 
         let deviceLabel = rawFile.map { "raw file \($0)" } ?? "'\(device)'"
         let openedOnce = Atomic<Bool>(false)
@@ -264,6 +265,8 @@ protocol HopDetector: AnyObject {
     var decisionStride: Int { get }
     /// Network runs so far.
     var inferences: Int { get }
+    /// Length of the first hop so that hops end where feature frames do (nil: a whole hop).
+    var firstHopLength: Int? { get }
     /// Processes one hop; calls `onDetection` for each detection it ends.
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void)
     /// Ends the stream, flushing held detections.
@@ -281,6 +284,7 @@ final class NoDetector: HopDetector {
     init(hopLength: Int) { self.hopLength = hopLength }
     var decisionStride: Int { hopLength }
     var inferences: Int { 0 }
+    var firstHopLength: Int? { nil }
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {}
     func finish(onDetection: (Detection) -> Void) {}
     var workSummary: String? { nil }
@@ -296,6 +300,10 @@ final class EngineDetector: HopDetector {
     var hopLength: Int { engine.hopLength }
     var decisionStride: Int { engine.hopLength * engine.evaluateEveryHops }
     var inferences: Int { engine.totals.inferences }
+    var firstHopLength: Int? {
+        let r = engine.manifest.features.windowLength % engine.hopLength
+        return r == 0 ? nil : r
+    }
     func process(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void) {
         engine.process(samples, onDetection: onDetection)
     }

@@ -44,7 +44,7 @@ struct AudioFileFormatTests {
         #expect(writeWithSndfile(p, inter, rate: 44100, channels: 6, format: Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)))
         let (r, y) = try readAll(p)
         #expect(r.formatDescription == "FLAC 16-bit PCM, 6 ch, 44100 Hz")
-        // 0.1 s at 16 kHz; libsamplerate may differ from the exact ratio by a sample or two.
+        // 0.1 s at 16 kHz; the resampler may differ from the exact ratio by a sample or two.
         #expect(abs(y.count - 1600) <= 2, "\(y.count) samples")
         // Half the channels carry the tone: mono amplitude 0.25, RMS 0.25/√2 away from the edges.
         let mid = y[200..<1400]
@@ -61,7 +61,7 @@ struct AudioFileFormatTests {
         let (_, b) = try readAll(alias)
         #expect(abs(a.count - 8000) <= 2)
         let ref = sine(1000, rate: 16000, count: a.count)
-        // After the filter settles, the output is the same tone at the new rate (same phase: libsamplerate has no delay).
+        // After the filter settles, the output is the same tone at the new rate (same phase: soxr removes its filter delay).
         let err = (500..<7500).map { abs(Double(a[$0]) - ref[$0]) }.max() ?? 1
         #expect(err < 0.01, "max error \(err)")
         #expect(rms(b[500..<7500]) < 0.005, "alias rms \(rms(b[500..<7500]))")

@@ -26,6 +26,18 @@ import Testing
         #expect(backend.counts.closes >= 1)
     }
 
+    @Test func aShortFirstHopPutsHopEndsOnFrameEnds() throws {
+        // 480-sample frames every 320 end at 480, 800, 1120 ...: a 160-sample first hop makes every
+        // later hop end exactly there, and the stream stays sample-exact.
+        let backend = ScriptedPCMBackend(parameters: Self.mono16k, script: [.frames(3200)])
+        var o = options(total: 3200)
+        o.firstHopLength = 160
+        let run = try runCapture(options: o, backend: backend)
+        #expect(signalMismatch(run.samples, count: 3040) == nil)
+        #expect(run.startSamples == [0] + Array(stride(from: 160, to: 3040, by: 320)))
+        #expect(run.statistics.hopsDelivered == 10)
+    }
+
     @Test func overrunIsPreparedAndCounted() throws {
         let backend = ScriptedPCMBackend(parameters: Self.mono16k,
                                          script: [.frames(1600), .fail(.overrun), .frames(800), .fail(.overrun), .frames(800)])
