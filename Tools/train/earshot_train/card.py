@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .config import EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, REFRACTORY_SECONDS, \
+from .config import EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
     SMOOTHING_INFERENCES, WINDOW_SAMPLES, Paths
-from .train import BLOCKS, STEM
+from .data import LATE_END_GAP, POS_END_GAP
+from .train import BLOCKS, HEAD_STEPS, STEM
 
 
 def eval_section(ev: dict | None) -> str:
@@ -107,6 +108,17 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                f"most confident windows." if ls else "")
     stem = f"Conv2D {STEM[2]}×({STEM[0]}×{FEATURES['coefficients']}), stride {STEM[1]} in time"
     blocks = "; ".join(f"DW {k}×1 s{s} → PW {c}" for k, s, c in BLOCKS)
+    if PLACEMENT == "end":
+        pool_text = f"average pool over time into {HEAD_STEPS} steps (position-sensitive head), flatten"
+        placement_text = (
+            f"* Placement (`EARSHOT_PLACEMENT=end`): keyword windows are end-aligned (the keyword ends {POS_END_GAP[0]:g}–"
+            f"{POS_END_GAP[1]:g} s before the window end, with the recording's own context before it), other words anywhere "
+            f"in the window. \"Late\" negatives: keyword recordings of the training split whose keyword ended "
+            f"{LATE_END_GAP[0]:g}–{LATE_END_GAP[1]:g} s before the window end (half of them followed by a training sentence), "
+            "labelled `_unknown_`, so the network does not fire again while the word is still in the window.\n")
+    else:
+        pool_text = "average pool over time"
+        placement_text = "* Placement: the word at a random position in the window (recordings keep their own context).\n"
     text = f"""# earshot-kws — six wake words in one int8 DS-CNN
 
 `earshot-kws.tflite` (+ sidecar `earshot-kws.json`) detects **{", ".join(KEYWORDS)}** ("smart mirror",
@@ -122,7 +134,7 @@ Made by `Tools/train/run.sh` (see *Reproduce*). All numbers below come from that
 |---|---|
 | input | int8 `[1, {FRAMES}, {FEATURES['coefficients']}, 1]` MFCC (scale {m['input']['scale']:.4f}, zero point {m['input']['zero_point']}) = {FRAMES} frames = {WINDOW_SAMPLES / FEATURES['sampleRate']:.2f} s of audio |
 | output | int8 `[1, {len(LABELS)}]` softmax (scale 1/256, zero point −128) |
-| architecture | {stem}; {blocks}; average pool over time; fully connected {len(LABELS)}; softmax (batch norm folded) |
+| architecture | {stem}; {blocks}; {pool_text}; fully connected {len(LABELS)}; softmax (batch norm folded) |
 | ops | {", ".join(m['ops'])} |
 | weights + biases | **{m['param_bytes']:,} B** ({m['weight_bytes']:,} B int8 weights + {m['bias_bytes']:,} B int32 biases; budget 20,480 B) |
 | file size | {m['tflite_bytes']:,} B (the rest is per-channel quantization parameters and names) |
@@ -200,7 +212,7 @@ All offline; generated data is cached outside the repository in `$EARSHOT_CACHE`
   {src.get('recorded_words_train', 0):,} words recorded by people in 23 languages (Debian's `ktuberling-data`; the
   languages fr, ru and sl, {src.get('recorded_words_heldout', 0):,} clips, are held out for the background streams).
 * Background: white, pink, brown, babble (3–6 overlapping TTS sentences), synthetic music, mains hum, near-silence.
-* Augmentation (audio domain, before feature extraction): random placement of the word in the window,
+{placement_text}* Augmentation (audio domain, before feature extraction): the placement above,
   background beds at 0–20 dB SNR, room reverb (40 pyroomacoustics shoebox rooms, RT60 0.15–0.8 s), band-limiting,
   gain (−30…−1 dBFS peak), ±12 % resampling (rate+pitch) of TTS; time masking of features during training.
 * Training windows: {tr['clips']:,} ({train_counts}).

@@ -53,6 +53,12 @@ COMMON_WORDS = (
     "kitchen tomorrow morning evening window table phone camera mirror-less glasses boxer carpet jacket"
 ).split()
 
+PLACEMENT = os.environ.get("EARSHOT_PLACEMENT", "anywhere")
+"""Where keyword windows put the keyword: "anywhere" (the shipped model v5: a random position, global
+average pool) or "end" (experiment v7: the keyword ends 0–0.35 s before the window end, "late" keyword
+windows are _unknown_ negatives, and the head pools into 3 time steps so it can tell the two apart).
+v7 removed the keyword re-firing 0.5–3 s after its end but broke alexa on steady noise (Models/README.md)."""
+
 FSDD_HELDOUT_SPEAKERS = {"nicolas"}
 """FSDD speakers kept out of training for the held-out background set."""
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import audio, tts
 from .config import (BACKGROUND, COMMON_WORDS, FSDD_HELDOUT_SPEAKERS, KEYWORD_TEXTS, KEYWORDS, NEAR_MISSES,
-                     UNKNOWN, WINDOW_SAMPLES, Paths)
+                     PLACEMENT, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 W = WINDOW_SAMPLES
 SR = audio.SR
@@ -218,6 +218,55 @@ def _place(x: np.ndarray, rng: np.random.Generator, real: bool) -> np.ndarray:
     return out
 
 
+POS_END_GAP = (0.0, 0.35)
+"""Keyword positives end-aligned: the keyword's (padded) end lies this many seconds before the window end, so
+the network learns to fire right after the keyword and not ~1 s later while the word is still in the window."""
+LATE_END_GAP = (0.7, 1.25)
+"""'Late' negatives (keyword recordings labelled _unknown_): the keyword ended this many seconds before the
+window end (at the top of the range only its last ~0.25 s is still in the window)."""
+LATE_SPEECH_P = 0.5
+"""Probability that a late negative has other speech (a training-sentence crop) after the keyword."""
+PLACE_TAG = "end1"
+"""Part of the cache key of every rendered window made from a keyword recording (bump when placement changes)."""
+
+
+def _place_end(x: np.ndarray, rng: np.random.Generator, real: bool,
+               gap: tuple[float, float]) -> tuple[np.ndarray, int]:
+    """Returns a W-sample window in which the speech region of x ends `gap` (random in the range, seconds)
+    before the window end. Recordings keep their own context before and after the word where they have it;
+    synthetic speech and anything outside the recording is zero (the noise bed is added later).
+    Also returns where the speech region ends in the window (samples)."""
+    s, e = audio.speech_region(x)
+    st = e + int(rng.uniform(*gap) * SR) - W  # window start in x's samples (may be negative)
+    out = np.zeros(W, np.float32)
+    lo, hi = (max(0, st), min(len(x), st + W)) if real else (max(s, st), min(e, st + W))
+    if hi > lo:
+        out[lo - st:hi - st] = x[lo:hi]
+    return out, e - st
+
+
+def _speech_after(y: np.ndarray, end: int, x: np.ndarray, rng: np.random.Generator,
+                  pool: list[str]) -> np.ndarray:
+    """Adds a crop of another utterance (from `pool`) 0.15–0.6 s after the keyword (ending at sample `end`
+    of y) of a late negative, at −8…+3 dB relative to the keyword."""
+    if not pool:
+        return y
+    s, e = audio.speech_region(x)
+    start = int(end + rng.uniform(0.15, 0.6) * SR)
+    if start >= W - int(0.1 * SR):
+        return y
+    z = audio.load(pool[int(rng.integers(len(pool)))])
+    n = W - start
+    if len(z) > n:
+        a = int(rng.integers(0, len(z) - n + 1))
+        z = z[a:a + n]
+    k = audio.rms(x[s:e]) if e > s else audio.rms(y)
+    z = z / (audio.rms(z) + 1e-9) * k * 10 ** (rng.uniform(-8, 3) / 20)
+    y = y.copy()
+    y[start:start + len(z)] += z
+    return y
+
+
 def render(item: tuple) -> str | None:
     """Renders one augmented window. item = (src, label, out, seed, mode, babble_pool)."""
     src, label, out, seed, mode, babble_pool = item
@@ -236,6 +285,9 @@ def render(item: tuple) -> str | None:
             return str(out)
         x = audio.load(src)
         real = "/keywords/" in src
+        late = mode in ("late", "late_val")  # a keyword recording that ended long ago, labelled _unknown_
+        if late:
+            mode = "train" if mode == "late" else "val"
         if not real and mode != "clean" and rng.random() < 0.4:  # speed+pitch change by resampling
             f = rng.uniform(0.88, 1.12)
             x = audio.resample(x, int(SR * f), SR)
@@ -247,6 +299,12 @@ def render(item: tuple) -> str | None:
                 y = np.zeros(W, np.float32)
                 st = int(rng.integers(0, W - len(x) + 1))
                 y[st:st + len(x)] = x
+        elif late:
+            y, end = _place_end(x, rng, real, LATE_END_GAP)
+            if mode == "train" and rng.random() < LATE_SPEECH_P:
+                y = _speech_after(y, end, x, rng, babble_pool)
+        elif label in KEYWORDS and PLACEMENT == "end":
+            y, _ = _place_end(x, rng, real, POS_END_GAP)
         else:
             y = _place(x, rng, real)
         if mode == "clean":
@@ -319,6 +377,10 @@ def heldout_streams(paths: Paths, sources: list[str], rng: np.random.Generator, 
     return out
 
 
+LATE_REAL_REPS = 2
+LATE_TTS_EVERY = 2
+"""Late negatives: 2 per training recording, 1 per 2nd synthetic keyword (≈ 1 per 3 keyword windows)."""
+
 HELDOUT_MINUTES = 7.0
 """Length of each held-out background stream (8 of them: 0.93 h)."""
 
@@ -378,6 +440,8 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     def add(split, src, label, reps, mode):
         for r in range(reps):
             key = f"{split}|{src}|{r}|{mode}"
+            if PLACEMENT == "end" and (label in KEYWORDS or mode.startswith("late")):
+                key += f"|{PLACE_TAG}"
             name = hashlib.sha1(key.encode()).hexdigest()[:16]
             out = paths.clips / split / label / f"{name}.wav"
             items[split].append((src, label, str(out), _h(key) + seed, mode, babble))
@@ -385,12 +449,18 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     for p, lab, s in real:
         if s == "train":
             add("train", p, lab, 5, "train")
+            if PLACEMENT == "end":
+                add("train", p, UNKNOWN, LATE_REAL_REPS, "late")
         else:
             add("val", p, lab, 1, "clean")
             add("val", p, lab, 1, "val")
+            if PLACEMENT == "end":
+                add("val", p, UNKNOWN, 1, "late_val")
     for p, lab, s in tts_sources:
         if "/kw/" in p:
             add("train", p, lab, 3, "train")
+            if PLACEMENT == "end" and _h(p) % LATE_TTS_EVERY == 0:
+                add("train", p, UNKNOWN, 1, "late")
         elif "/near/" in p:
             add(s, p, lab, 2 if s == "train" else 1, "train" if s == "train" else "val")
         elif "/words/" in p:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (BACKGROUND, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, REFRACTORY_SECONDS,
+from .config import (BACKGROUND, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
                      SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
@@ -19,12 +19,16 @@ TUNE_FA_PER_HOUR = 2.0
 # (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
 STEM = (5, 2, 48)  # time kernel (spans all coefficients), time stride, channels
 BLOCKS = [(5, 1, 48), (5, 2, 56), (5, 1, 56), (5, 2, 64)]
+HEAD_STEPS = 3 if PLACEMENT == "end" else 1
+"""Time steps kept by the final average pool (with end-aligned placement 9 after the blocks → 3 of 3 each;
+otherwise 1, a global pool), flattened into the dense layer."""
 
 
 def build_model(coeffs: int, frames: int = FRAMES, stem=STEM, blocks=BLOCKS, dropout: float = 0.2,
                 batch_size: int | None = None):
     """DS-CNN over time: a stem convolution spanning all cepstral coefficients, then depthwise (k×1) +
-    pointwise blocks, average pooling over the remaining frames, one fully connected layer, softmax."""
+    pointwise blocks, average pooling of the remaining frames into HEAD_STEPS time steps, flatten, one fully
+    connected layer, softmax."""
     import keras
     from keras import layers as L
     inp = keras.Input((frames, coeffs, 1), batch_size=batch_size, name="mfcc")
@@ -39,7 +43,12 @@ def build_model(coeffs: int, frames: int = FRAMES, stem=STEM, blocks=BLOCKS, dro
         x = L.Conv2D(c, 1, use_bias=False)(x)
         x = L.BatchNormalization()(x)
         x = L.ReLU()(x)
-    x = L.AveragePooling2D(pool_size=(x.shape[1], 1))(x)
+    # With end-aligned placement, a position-sensitive head: pool the remaining time steps into HEAD_STEPS
+    # groups (9 → 3) and flatten, so the classifier sees where in the window the evidence is (a keyword that ended ~1 s ago looks different
+    # from one that just ended; a global average pool cannot tell them apart).
+    t = x.shape[1]
+    p = max(1, t // HEAD_STEPS)
+    x = L.AveragePooling2D(pool_size=(p, 1), strides=(p, 1))(x)
     x = L.Flatten()(x)
     x = L.Dropout(dropout)(x)
     x = L.Dense(len(LABELS))(x)
