@@ -94,6 +94,14 @@ struct DepthwiseConv2DKernel {
         let C = g.outC
         let off = SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: inputOffset))
         let tapX = g.dilW &* C, tapY = g.dilH &* g.inW &* C, wY = g.kW &* C
+        /// One tap for eight channels: (x − zp)·w in Int16, accumulated into two Int32 halves.
+        @inline(__always) func tap(_ p: UnsafePointer<Int8>, _ q: UnsafePointer<Int16>,
+                                   _ lo: inout SIMD4<Int32>, _ hi: inout SIMD4<Int32>) {
+            let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
+            let prod = x &* load8(q)
+            lo &+= SIMD4<Int32>(truncatingIfNeeded: prod.lowHalf)
+            hi &+= SIMD4<Int32>(truncatingIfNeeded: prod.highHalf)
+        }
         var out = output
         for b in 0..<g.batches {
             for oy in 0..<g.outH {
@@ -114,10 +122,7 @@ struct DepthwiseConv2DKernel {
                             var p = first + c, q = wFirst + c
                             var ky = fy0
                             while ky < fy1 {
-                                let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
-                                let prod = x &* load8(q)
-                                lo &+= SIMD4<Int32>(truncatingIfNeeded: prod.lowHalf)
-                                hi &+= SIMD4<Int32>(truncatingIfNeeded: prod.highHalf)
+                                tap(p, q, &lo, &hi)
                                 p += tapY; q += wY
                                 ky &+= 1
                             }
@@ -128,10 +133,7 @@ struct DepthwiseConv2DKernel {
                                 var p = rowP, q = rowW
                                 var kx = fx0
                                 while kx < fx1 {
-                                    let x = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int8>.self)) &+ off
-                                    let prod = x &* load8(q)
-                                    lo &+= SIMD4<Int32>(truncatingIfNeeded: prod.lowHalf)
-                                    hi &+= SIMD4<Int32>(truncatingIfNeeded: prod.highHalf)
+                                    tap(p, q, &lo, &hi)
                                     p += tapX; q += C
                                     kx &+= 1
                                 }
