@@ -120,6 +120,18 @@ def models():
         L.Softmax()]), {}
 
 
+def streaming_models():
+    yield "stream_tcn", (40, 10, 1), seq((40, 10, 1), [
+        L.Conv2D(16, (5, 10), padding="valid", activation="relu"),
+        L.DepthwiseConv2D((3, 1), dilation_rate=(2, 1), padding="valid", activation="relu"),
+        L.Conv2D(16, 1, activation="relu"),
+        L.DepthwiseConv2D((5, 1), dilation_rate=(4, 1), depth_multiplier=2, padding="valid", activation=tf.nn.relu6),
+        L.Conv2D(8, 1),
+        L.AveragePooling2D((16, 1)),
+        L.Flatten(),
+        L.Dense(6)])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     manifest = []
@@ -144,6 +156,14 @@ def main():
     inputs = make_inputs((1, 49, 10, 1), 14)
     _, _, outs = reference(tfl, inputs)
     write("mlperf-tiny-kws-ds-cnn-int8", tfl, inputs, outs, manifest)
+    # A streamable time-convolution network (stride 1, VALID along time, dilated depthwise, one
+    # with depth multiplier 2), for the streaming-execution tests: its output is the fully
+    # connected layer's, without softmax, so any difference in a streamed row shows.
+    for name, shape, model in streaming_models():
+        tfl = convert(model, shape)
+        inputs = make_inputs((1,) + shape, 6)
+        _, _, outs = reference(tfl, inputs)
+        write(name, tfl, inputs, outs, manifest)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     total = sum(os.path.getsize(os.path.join(OUT, p)) for p in os.listdir(OUT))

@@ -24,14 +24,18 @@ public struct EngineOptions: Sendable {
     public var reportPeak: Bool
     /// Listen only for these keywords (nil: all of the model's keywords).
     public var keywords: [String]?
+    /// Run the model's leading time convolutions incrementally when it allows (same outputs,
+    /// less work; see `Interpreter.invoke(newFrames:)`); false runs the whole network each time.
+    public var streaming: Bool
 
     /// Creates options for a model path with sidecar defaults for everything else.
     public init(modelPath: String, threshold: Float? = nil, keywordThresholds: [String: Float] = [:],
                 evaluateEveryHops: Int? = nil, smoothingInferences: Int? = nil, refractorySeconds: Double? = nil,
-                reportPeak: Bool = false, keywords: [String]? = nil) {
+                reportPeak: Bool = false, keywords: [String]? = nil, streaming: Bool = true) {
         self.modelPath = modelPath; self.threshold = threshold; self.keywordThresholds = keywordThresholds
         self.evaluateEveryHops = evaluateEveryHops; self.smoothingInferences = smoothingInferences
         self.refractorySeconds = refractorySeconds; self.reportPeak = reportPeak; self.keywords = keywords
+        self.streaming = streaming
     }
 }
 
@@ -106,6 +110,8 @@ public final class Engine {
     private let outputScale: Float
     private let outputZeroPoint: Int32
     private var pendingDetections = 0
+    /// `totals.hops` at the last inference (0: none since the last reset).
+    private var lastInferenceHops = 0
     private let clock: () -> UInt64
     /// Feature nanoseconds of the piece whose frame triggered the current inference.
     private var pieceFeatureNanos: UInt64 = 0
@@ -135,7 +141,12 @@ public final class Engine {
         let name = options.modelPath
         self.model = model
         self.clock = clock
-        do { interpreter = try Interpreter(model: model) } catch {
+        // Inputs shaped [1, frames, a, b] with a·b coefficients slide along their frames, so the
+        // leading time convolutions can run incrementally (Interpreter.invoke(newFrames:)).
+        let every = options.evaluateEveryHops ?? manifest.evaluateEveryHops
+        let inShape = model.inputInfos.first?.shape ?? []
+        let slides = options.streaming && inShape.count == 4 && inShape[0] == 1 && inShape[2] * inShape[3] == manifest.features.coefficients
+        do { interpreter = try Interpreter(model: model, streamingFrames: slides && every >= 1 ? every : nil) } catch {
             throw EngineError("\(name): \(error.description)")
         }
         let f = manifest.features
@@ -224,6 +235,8 @@ public final class Engine {
                 .copyMemory(from: silenceFrame.baseAddress!, byteCount: coefficients)
         }
         ringStart = 0
+        interpreter.resetStream()
+        lastInferenceHops = 0
         totals = StageTotals()
         pieceFeatureNanos = 0; currentInferenceNanos = 0; inferenceDoneAt = clock()
     }
@@ -308,7 +321,9 @@ public final class Engine {
         if ringStart > 0 {
             UnsafeMutableRawPointer(input.baseAddress! + tail).copyMemory(from: ring.baseAddress!, byteCount: ringStart * c)
         }
-        interpreter.invoke()
+        // The window moved on by the frames made since the last inference (all of it after a reset).
+        interpreter.invoke(newFrames: lastInferenceHops == 0 ? windowFrames + 1 : totals.hops - lastInferenceHops)
+        lastInferenceHops = totals.hops
         let t1 = clock()
         currentInferenceNanos = t1 > t0 ? t1 - t0 : 0
         inferenceDoneAt = t1

@@ -37,8 +37,9 @@ enum ArenaPlanner {
         }
     }
 
-    /// The buffers a model needs, with lifetimes in op indices.
-    static func buffers(_ model: TFLiteModel) -> [PlannedBuffer] {
+    /// The buffers a model needs, with lifetimes in op indices. `persistent` tensors live through
+    /// the whole graph (streaming execution keeps them from one invoke to the next).
+    static func buffers(_ model: TFLiteModel, persistent: Set<Int> = []) -> [PlannedBuffer] {
         let n = model.ops.count
         var first: [Int: Int] = [:], last: [Int: Int] = [:]
         for x in model.inputs { first[x] = 0; last[x] = 0 }
@@ -52,6 +53,7 @@ enum ArenaPlanner {
             }
         }
         for x in model.outputs { last[x] = n }
+        for x in persistent where first[x] != nil { first[x] = 0; last[x] = n }
         var out: [PlannedBuffer] = []
         for (x, f) in first.sorted(by: { $0.key < $1.key }) {
             out.append(PlannedBuffer(key: x, size: model.tensors[x].byteCount, first: f, last: last[x] ?? f))
@@ -66,8 +68,8 @@ enum ArenaPlanner {
     static func align(_ x: Int) -> Int { (x + alignment - 1) / alignment * alignment }
 
     /// Greedy first-fit, largest buffers first.
-    static func plan(_ model: TFLiteModel) -> ArenaPlan {
-        let bufs = buffers(model).sorted { ($0.size, -$0.key) > ($1.size, -$1.key) }
+    static func plan(_ model: TFLiteModel, persistent: Set<Int> = []) -> ArenaPlan {
+        let bufs = buffers(model, persistent: persistent).sorted { ($0.size, -$0.key) > ($1.size, -$1.key) }
         var placed: [(buf: PlannedBuffer, offset: Int)] = []
         var offsets: [Int: Int] = [:]
         var size = 0

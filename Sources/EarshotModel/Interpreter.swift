@@ -76,9 +76,22 @@ public final class Interpreter {
     private let outputPointer: UnsafeMutablePointer<Int8>
     private let inputCount: Int
     private let outputCount: Int
+    /// Rows the input moves on between `invoke(newFrames:)` calls that run incrementally (0: never).
+    public let streamingFrames: Int
+    /// Leading ops that run incrementally under `invoke(newFrames:)` (0 when the model cannot stream).
+    public let streamingOpCount: Int
+    private let rowKernels: UnsafeMutablePointer<Kernel>
+    private let shifts: UnsafeMutablePointer<RowShift>
+    /// Whether the streamed tensors hold the previous window's values.
+    private var primed = false
 
     /// Plans and allocates everything; refuses unsupported ops and types with their names.
-    public init(model: TFLiteModel) throws(ModelError) {
+    ///
+    /// - Parameter streamingFrames: when given, the caller promises to call `invoke(newFrames:)`
+    ///   with inputs that move on by this many rows (frames along the input's second axis) each
+    ///   time; the leading time convolutions then keep their outputs and compute only new rows
+    ///   (see `StreamingPlan`). Their tensors get arena space of their own, so the arena may grow.
+    public init(model: TFLiteModel, streamingFrames: Int? = nil) throws(ModelError) {
         guard model.inputs.count == 1, model.outputs.count == 1 else {
             throw ModelError("model has \(model.inputs.count) inputs and \(model.outputs.count) outputs; the interpreter runs 1 input, 1 output")
         }
@@ -86,15 +99,26 @@ public final class Interpreter {
         let inT = model.tensors[model.inputs[0]], outT = model.tensors[model.outputs[0]]
         input = TensorInfo(inT)
         output = TensorInfo(outT)
-        let plan = ArenaPlanner.plan(model)
+        let streaming = streamingFrames.flatMap { StreamingPlan.make(model, frames: $0) }
+        let plan = ArenaPlanner.plan(model, persistent: streaming?.persistent ?? [])
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.size, 16), alignment: 64)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.size, 16))
         // Everything that can fail happens before the last stored property is set, so a refusal
         // frees the arena here and deinit never sees a half-built interpreter.
         var list: [Kernel] = []
+        var rowList: [Kernel] = []
+        var shiftList: [RowShift] = []
         do {
             for op in model.ops {
                 list.append(try Self.makeKernel(model: model, op: op, arena: arena, plan: plan, pool: pool))
+            }
+            if let streaming {
+                for op in model.ops[0..<streaming.opCount] {
+                    let (k, shift) = try Self.makeRowKernel(model: model, op: op, frames: streaming.frames,
+                                                            arena: arena, plan: plan, pool: pool)
+                    rowList.append(k)
+                    shiftList.append(shift)
+                }
             }
         } catch {
             arena.deallocate()
@@ -110,12 +134,45 @@ public final class Interpreter {
         kernelCount = list.count
         kernels = UnsafeMutablePointer<Kernel>.allocate(capacity: max(list.count, 1))
         kernels.initialize(from: list, count: list.count)
+        self.streamingFrames = streaming?.frames ?? 0
+        streamingOpCount = rowList.count
+        rowKernels = UnsafeMutablePointer<Kernel>.allocate(capacity: max(rowList.count, 1))
+        rowKernels.initialize(from: rowList, count: rowList.count)
+        shifts = UnsafeMutablePointer<RowShift>.allocate(capacity: max(shiftList.count, 1))
+        shifts.initialize(from: shiftList, count: shiftList.count)
     }
 
     deinit {
         kernels.deinitialize(count: kernelCount)
         kernels.deallocate()
+        rowKernels.deinitialize(count: streamingOpCount)
+        rowKernels.deallocate()
+        shifts.deinitialize(count: streamingOpCount)
+        shifts.deallocate()
         arena.deallocate()
+    }
+
+    /// The kernel that computes only the last `frames` output rows of a streamed op, and the move
+    /// of its output rows that makes room for them.
+    static func makeRowKernel(model: TFLiteModel, op: OpDef, frames: Int, arena: UnsafeMutableRawPointer,
+                              plan: ArenaPlan, pool: ConstPool) throws(ModelError) -> (Kernel, RowShift) {
+        guard let g = StreamingPlan.timeGeometry(op) else { throw ModelError("\(op.name) (operator \(op.index)) cannot stream") }
+        let r = StreamingPlan.rowGeometry(g, frames: frames)
+        let inRow = g.inW * g.inC, outRow = g.outW * g.outC
+        let inBase = arena + (plan.offsets[op.inputs[0]] ?? 0), outBase = arena + (plan.offsets[op.outputs[0]] ?? 0)
+        let bind = OpBinding(input: inBase + (g.inH - r.inH) * inRow,
+                             output: outBase + (g.outH - r.outH) * outRow,
+                             scratch: arena + (plan.offsets[ArenaPlan.scratchKey(op.index)] ?? 0))
+        let kernel: Kernel
+        switch op.params {
+        case .conv(_, let act):
+            kernel = .conv(try Conv2DKernel(model: model, op: op, g: r, act: act, bind: bind, pool: pool))
+        case .depthwise(_, let act):
+            kernel = .depthwise(try DepthwiseConv2DKernel(model: model, op: op, g: r, act: act, bind: bind, pool: pool))
+        default:
+            throw ModelError("\(op.name) (operator \(op.index)) cannot stream")
+        }
+        return (kernel, RowShift(base: outBase, rowBytes: outRow, rows: g.outH, frames: frames))
     }
 
     static func makeKernel(model: TFLiteModel, op: OpDef, arena: UnsafeMutableRawPointer, plan: ArenaPlan,
@@ -156,6 +213,32 @@ public final class Interpreter {
     /// Runs the graph once; allocates nothing.
     public func invoke() {
         for i in 0..<kernelCount { kernels[i].run() }
+        primed = streamingOpCount > 0
+    }
+
+    /// Runs the graph on an input that is the previous invoke's input moved on by `newFrames`
+    /// rows (the oldest rows dropped, `newFrames` new rows at the end). When that matches the
+    /// `streamingFrames` this interpreter was built for and the previous invoke saw the previous
+    /// window, only the new rows of the leading time convolutions are computed; otherwise the
+    /// whole graph runs. The output bytes are the same either way. Allocates nothing.
+    public func invoke(newFrames: Int) {
+        guard primed, newFrames == streamingFrames else { invoke(); return }
+        for i in 0..<streamingOpCount {
+            shifts[i].run()
+            rowKernels[i].run()
+        }
+        for i in streamingOpCount..<kernelCount { kernels[i].run() }
+    }
+
+    /// Forgets the previous window: the next `invoke(newFrames:)` runs the whole graph.
+    public func resetStream() { primed = false }
+
+    /// The current bytes of an activation tensor (tests compare streamed tensors with full runs).
+    func tensorBytes(_ index: Int) -> UnsafeBufferPointer<Int8>? {
+        guard index >= 0, index < model.tensors.count, model.tensors[index].data == nil,
+              let off = plan.offsets[index] else { return nil }
+        return UnsafeBufferPointer(start: (arena + off).assumingMemoryBound(to: Int8.self),
+                                   count: model.tensors[index].elementCount)
     }
 
     /// Runs `iterations` invokes on the current input and returns the mean microseconds per invoke,

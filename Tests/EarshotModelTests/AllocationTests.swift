@@ -32,4 +32,19 @@ struct AllocationTests {
         }
         #expect(n == 0, "\(n) mallocs in \(invokes) invokes of \(name)")
     }
+
+    @Test func streamingInvokeAllocatesNothing() throws {
+        let interp = try Interpreter(model: TFLiteModel(bytes: Fixtures.bytes("stream_tcn.tflite")), streamingFrames: 1)
+        #expect(interp.streamingOpCount > 0)
+        let input = interp.inputBuffer
+        for i in 0..<input.count { input[i] = Int8(truncatingIfNeeded: i &* 37) }
+        interp.invoke(newFrames: 1)   // the first (full) run, outside the measurement
+        let n = countMallocs {
+            for k in 0..<5000 {
+                input[k % input.count] = Int8(truncatingIfNeeded: k)
+                interp.invoke(newFrames: 1)
+            }
+        }
+        #expect(n == 0, "\(n) mallocs in 5000 streaming invokes")
+    }
 }
