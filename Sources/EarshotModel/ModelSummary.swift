@@ -58,6 +58,19 @@ public struct ModelSummary: Sendable, Codable, Equatable {
     public var weightBytesPerInference: Int
     /// Metadata entry names and their sizes in bytes.
     public var metadata: [String: Int]
+    /// What streaming execution costs when the input moves on by one frame (nil: the model has no
+    /// leading stride-1 VALID time convolutions, so every inference runs the whole graph).
+    public var streaming: Streaming?
+
+    /// The cost of one streaming step (`Interpreter.invoke(newFrames: 1)`).
+    public struct Streaming: Sendable, Codable, Equatable {
+        /// Leading operators that compute only their newest output row.
+        public var ops: Int
+        /// Multiply-accumulates per step of one frame.
+        public var macsPerFrame: Int
+        /// Arena bytes with the streamed tensors kept between steps.
+        public var arenaBytes: Int
+    }
 
     /// Summarizes a model; the arena figure is the one an Interpreter of it would plan.
     public init(model: TFLiteModel) {
@@ -92,6 +105,16 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         weightBytesPerInference = constBytes
         arenaBytes = ArenaPlanner.plan(model).size
         metadata = model.metadata.mapValues { $0.count }
+        if let plan = StreamingPlan.make(model, frames: 1) {
+            var stepMacs = 0
+            for (i, op) in model.ops.enumerated() {
+                let m = Self.cost(op).0
+                // A streamed op computes 1 of its outH rows, each the same work.
+                stepMacs += i < plan.opCount ? m / max(1, StreamingPlan.timeGeometry(op)?.outH ?? 1) : m
+            }
+            streaming = Streaming(ops: plan.opCount, macsPerFrame: stepMacs,
+                                  arenaBytes: ArenaPlanner.plan(model, persistent: plan.persistent).size)
+        }
     }
 
     /// Summarizes the model an interpreter runs.

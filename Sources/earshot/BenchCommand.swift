@@ -32,13 +32,16 @@ struct Bench: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: BenchFormat = .text
 
+    @Flag(name: .customLong("no-streaming"), help: "Run the whole network at every inference even when the model can stream.")
+    var noStreaming = false
+
     func validate() throws {
         if !(seconds >= 1 && seconds <= 36_000) { throw ValidationError("--seconds must be in 1...36000") }
     }
 
     func run() throws {
         let path = model ?? ModelLocator.defaultModelPath()
-        let options = EngineOptions(modelPath: path, evaluateEveryHops: evaluateEvery)
+        let options = EngineOptions(modelPath: path, evaluateEveryHops: evaluateEvery, streaming: !noStreaming)
         let engine: Engine
         do { engine = try Engine(options: options) } catch {
             Terminal.error(error.description)
@@ -72,6 +75,16 @@ struct Bench: ParsableCommand {
         figures.append(("inferences_per_audio_second", "", inferencesPerSecond))
         figures.append(("inference_ms_per_audio_second", "ms", perInference * inferencesPerSecond * 1000))
         figures.append(("inference_cpu_ms_per_audio_second", "ms", perInferenceCPU * inferencesPerSecond * 1000))
+        if interp.streamingOpCount > 0 {
+            // Streaming steps: the leading time convolutions compute only the new rows (same bytes).
+            interp.invoke()
+            let (streamSeconds, streamCPU) = timed {
+                for _ in 0..<reps { interp.invoke(newFrames: interp.streamingFrames) }
+            }
+            figures.append(("inference_streamed_us", "µs", streamSeconds * 1e6 / Double(reps)))
+            figures.append(("inference_streamed_cpu_us", "µs", streamCPU * 1e6 / Double(reps)))
+            figures.append(("inference_streamed_cpu_ms_per_audio_second", "ms", streamCPU / Double(reps) * inferencesPerSecond * 1000))
+        }
 
         // 3. The whole engine (features + window + network + detector).
         engine.reset()
@@ -106,6 +119,9 @@ struct Bench: ParsableCommand {
         figures.append(("arena_bytes", "B", Double(summary.arenaBytes)))
         figures.append(("parameter_bytes", "B", Double(summary.parameterBytes)))
         figures.append(("macs_per_inference", "", Double(summary.macsPerInference)))
+        if let st = summary.streaming, interp.streamingFrames == 1 {
+            figures.append(("macs_per_streamed_inference", "", Double(st.macsPerFrame)))
+        }
 
         switch format {
         case .json:

@@ -94,6 +94,10 @@ struct InspectCommand: ParsableCommand {
         out += "arena: \(s.arenaBytes) bytes\n"
         out += "MACs per inference: \(s.macsPerInference)\n"
         out += "weight bytes read per inference: \(s.weightBytesPerInference)"
+        if let st = s.streaming {
+            out += "\nstreaming: the first \(st.ops) operators compute only the newest row when the input moves on by one frame: "
+                + "\(st.macsPerFrame) MACs per frame, arena \(st.arenaBytes) bytes"
+        }
         return out
     }
 }
