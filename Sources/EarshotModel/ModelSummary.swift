@@ -147,6 +147,24 @@ public struct ModelSummary: Sendable, Codable, Equatable {
     }
 }
 
+extension ModelSummary {
+    /// Multiply-accumulates of one streamed inference when the input moves on by `frames` rows
+    /// (the streamed ops compute `frames` of their output rows, the rest runs whole); nil when the
+    /// model does not stream.
+    public func streamedMACs(frames: Int) -> Int? {
+        guard let st = streaming, frames >= 1 else { return nil }
+        var total = 0
+        for (i, op) in ops.enumerated() {
+            if i < st.ops, let rows = op.outputs.first?.shape.dropFirst().first, rows > 0 {
+                total += op.macs / rows * min(frames, rows)
+            } else {
+                total += op.macs
+            }
+        }
+        return total
+    }
+}
+
 extension ModelSummary.Tensor {
     /// "INT8 [1, 49, 10, 1] scale 0.5847 zp 83" style text.
     public var text: String {

@@ -49,7 +49,15 @@ struct InspectCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         case .text:
             print(Self.text(summary, path: model))
-            if let work { print("\nwork (features and rates from the sidecar \(ModelManifest.sidecarPath(forModel: model))):\n" + work.text(), terminator: "") }
+            if let work {
+                print("\nwork (features and rates from the sidecar \(ModelManifest.sidecarPath(forModel: model))):\n" + work.text(), terminator: "")
+                let every = work.rates.evaluateEveryHops
+                if let step = summary.streamedMACs(frames: every) {
+                    print("streamed (as earshot runs it, \(every) new frame(s) per inference): \(step) MACs per inference, "
+                          + "\(EarshotAccounting.Format.number(Double(step) * work.rates.inferencesPerSecond / 1e6, 3)) M model MACs/s "
+                          + "(the rates above are for whole-window inference, as TFLite Micro runs the model)")
+                }
+            }
         }
     }
 

@@ -43,12 +43,14 @@ struct ListenCommand: ParsableCommand {
     @Option(name: .customLong("sample-format"), help: "Required sample format: S16_LE, S24_LE, S24_3LE, S32_LE or FLOAT_LE (default: the first the device offers; S16_LE with --raw-file).")
     var sampleFormat: String?
 
-    // Default period: one evaluation stride (60 ms for the shipped model). The engine decides once
-    // per stride of audio, on the newest frame at each stride boundary, and that frame ends within
-    // one hop before the period does: a decision is read as soon as its audio is in, exactly as with
-    // 20 ms periods, but the capture and processing threads wake a third as often (wake-ups are
+    // Default period: one evaluation stride, at least 60 ms. The engine decides once per stride of
+    // audio, on the newest frame at each stride boundary, and that frame ends within one hop before
+    // the period does: with a 60 ms stride a decision is read as soon as its audio is in, exactly as
+    // with 20 ms periods, but the capture and processing threads wake a third as often (wake-ups are
     // most of listen's CPU time: measured 1.35 % of a core with 20 ms periods, 0.60 % with 60 ms).
-    @Option(name: .customLong("period-ms"), help: "ALSA period (latency of one read) in milliseconds (default: one evaluation stride of the model, e.g. 60).")
+    // A model evaluated every hop (20 ms) still reads 60 ms periods and makes three decisions per
+    // read: its earlier decisions wait up to 40 ms in the device, for a third of the wake-ups.
+    @Option(name: .customLong("period-ms"), help: "ALSA period (latency of one read) in milliseconds (default: one evaluation stride of the model, at least 60).")
     var periodMilliseconds: Double?
 
     @Option(name: .customLong("buffer-ms"), help: "ALSA buffer (slack before an overrun) in milliseconds (default: 4 periods, at least 160).")
@@ -113,7 +115,7 @@ struct ListenCommand: ParsableCommand {
         }
 
         // The device: one evaluation stride per period unless told otherwise.
-        let periodMs = periodMilliseconds ?? 1000 * Double(detector.decisionStride) / Double(detector.sampleRate)
+        let periodMs = periodMilliseconds ?? max(60, 1000 * Double(detector.decisionStride) / Double(detector.sampleRate))
         let bufferMs = bufferMilliseconds ?? max(160, 4 * periodMs)
         if bufferMs < 2 * periodMs { throw ValidationError("--buffer-ms must be at least twice the period (\(periodMs) ms)") }
         var request = PCMRequest(device: device, rate: rate, channels: channels,

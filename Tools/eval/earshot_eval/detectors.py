@@ -269,7 +269,8 @@ def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "
     """Build an adapter from its name: earshot | openwakeword | microwakeword | pocketsphinx |
     cmd:NAME=TEMPLATE."""
     if spec == "earshot":
-        exe = repo / ".build" / "release" / "earshot"
+        import os
+        exe = Path(os.environ.get("EARSHOT_BIN") or repo / ".build" / "release" / "earshot")
         if not exe.exists():
             raise FileNotFoundError(f"earshot binary {exe} does not exist: build it with "
                                     f"`swift build -c release` in {repo}")

@@ -59,6 +59,11 @@ average pool) or "end" (experiment v7: the keyword ends 0–0.35 s before the wi
 windows are _unknown_ negatives, and the head pools into 3 time steps so it can tell the two apart).
 v7 removed the keyword re-firing 0.5–3 s after its end but broke alexa on steady noise (Models/README.md)."""
 
+ARCH = os.environ.get("EARSHOT_ARCH", "dscnn")
+"""Network shape: "dscnn" (the shipped model v5: strided DS-CNN with SAME padding, run every 3 hops) or
+"tcn" (stride 1 and VALID padding along time with dilated depthwise convolutions, run every hop: the
+runtime computes one new row per layer per 20 ms hop instead of the whole window, see Interpreter.invoke(newFrames:))."""
+
 FSDD_HELDOUT_SPEAKERS = {"nicolas"}
 """FSDD speakers kept out of training for the held-out background set."""
 
@@ -112,9 +117,10 @@ FRAMES = 74
 WINDOW_SAMPLES = (FRAMES - 1) * FEATURES["hopLength"] + FEATURES["windowLength"]
 """Samples needed to produce exactly FRAMES frames (23,840 = 1.49 s)."""
 
-EVALUATE_EVERY_HOPS = 3
-"""Run the network every 3 hops (60 ms) on the newest FRAMES frames."""
-SMOOTHING_INFERENCES = 3
+EVALUATE_EVERY_HOPS = 1 if ARCH == "tcn" else 3
+"""Run the network every 3 hops (60 ms) on the newest FRAMES frames; the streaming "tcn" network every hop (20 ms)."""
+SMOOTHING_INFERENCES = 5 if ARCH == "tcn" else 3
+"""Inferences averaged by the detector (100 ms at every hop, 180 ms at every 3rd)."""
 REFRACTORY_SECONDS = 1.5
 """Hold-off after a detection; ≥ the 1.49 s window, so one utterance that stays in the window fires once."""
 

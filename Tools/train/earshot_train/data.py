@@ -226,15 +226,48 @@ LATE_END_GAP = (0.7, 1.25)
 window end (at the top of the range only its last ~0.25 s is still in the window)."""
 LATE_SPEECH_P = 0.5
 """Probability that a late negative has other speech (a training-sentence crop) after the keyword."""
-PLACE_TAG = "end1"
+FLOOR_PAD = PLACEMENT == "end"
+"""End-aligned recordings continue past their ends with their own background instead of zeros."""
+PLACE_TAG = "end2"
 """Part of the cache key of every rendered window made from a keyword recording (bump when placement changes)."""
+
+
+def _mirror_extend(seg: np.ndarray, n: int) -> np.ndarray:
+    """n samples that continue `seg` past its end by reflection (seg reversed, seg, reversed, ...), so the
+    join has no step and the continuation has the segment's own level and spectrum."""
+    if n <= 0:
+        return np.zeros(0, np.float32)
+    reps = int(np.ceil(n / len(seg))) + 1
+    return np.concatenate([seg[::-1] if i % 2 == 0 else seg for i in range(reps)])[:n].astype(np.float32)
+
+
+FLOOR_MIN = 480
+"""Shortest stretch of a recording's own background (30 ms) worth reflecting; below it, noise at its level."""
+
+
+def _floor(x: np.ndarray, s: int, e: int, side: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n samples of the recording's own background to put before (side="pre") or after ("post") it: the
+    recording's lead-in or tail reflected outward, or, when both are shorter than 30 ms, white noise at the
+    level of its quietest 20 ms. Keeps a recording that starts just before the word (many alexa clips) from
+    giving its windows a step from digital silence to the room's noise that no other class has."""
+    lead, tail = x[:s], x[e:]
+    own = lead if side == "pre" else tail
+    seg = own if len(own) >= FLOOR_MIN else (lead if len(lead) >= len(tail) else tail)
+    if len(seg) < FLOOR_MIN:
+        k = max(1, len(x) // 320)
+        q = np.sqrt(np.min(np.square(x[: k * 320].reshape(k, -1)).mean(axis=1)) + 1e-12)
+        return (audio.white(n, rng) * q).astype(np.float32)
+    if side == "pre":
+        return _mirror_extend(seg[::-1], n)[::-1]
+    return _mirror_extend(seg, n)
 
 
 def _place_end(x: np.ndarray, rng: np.random.Generator, real: bool,
                gap: tuple[float, float]) -> tuple[np.ndarray, int]:
     """Returns a W-sample window in which the speech region of x ends `gap` (random in the range, seconds)
-    before the window end. Recordings keep their own context before and after the word where they have it;
-    synthetic speech and anything outside the recording is zero (the noise bed is added later).
+    before the window end. Recordings keep their own context before and after the word where they have it,
+    and where the window reaches past the recording it continues with the recording's own background
+    (`_floor`); synthetic speech is zero outside the word (the noise bed is added later).
     Also returns where the speech region ends in the window (samples)."""
     s, e = audio.speech_region(x)
     st = e + int(rng.uniform(*gap) * SR) - W  # window start in x's samples (may be negative)
@@ -242,6 +275,11 @@ def _place_end(x: np.ndarray, rng: np.random.Generator, real: bool,
     lo, hi = (max(0, st), min(len(x), st + W)) if real else (max(s, st), min(e, st + W))
     if hi > lo:
         out[lo - st:hi - st] = x[lo:hi]
+        if real and FLOOR_PAD:
+            if lo - st > 0:
+                out[:lo - st] = _floor(x, s, e, "pre", lo - st, rng)
+            if hi - st < W:
+                out[hi - st:] = _floor(x, s, e, "post", W - (hi - st), rng)
     return out, e - st
 
 
@@ -285,6 +323,12 @@ def render(item: tuple) -> str | None:
             return str(out)
         x = audio.load(src)
         real = "/keywords/" in src
+        if real:
+            # Many alexa recordings open with up to 0.2 s of exact digital zeros (a device artefact no other
+            # keyword has); trimmed, so the network cannot learn "silence, then noise" as a cue for alexa.
+            nz = np.flatnonzero(np.abs(x) > 1e-6)
+            if len(nz):
+                x = x[nz[0]:nz[-1] + 1]
         late = mode in ("late", "late_val")  # a keyword recording that ended long ago, labelled _unknown_
         if late:
             mode = "train" if mode == "late" else "val"
@@ -442,6 +486,8 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
             key = f"{split}|{src}|{r}|{mode}"
             if PLACEMENT == "end" and (label in KEYWORDS or mode.startswith("late")):
                 key += f"|{PLACE_TAG}"
+            if "/keywords/" in src:
+                key += "|z1"  # recordings with their digital-zero edges trimmed
             name = hashlib.sha1(key.encode()).hexdigest()[:16]
             out = paths.clips / split / label / f"{name}.wav"
             items[split].append((src, label, str(out), _h(key) + seed, mode, babble))
