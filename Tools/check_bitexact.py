@@ -5,8 +5,10 @@
         [--write-golden Tests/EarshotModelTests/Fixtures/shipped/earshot-kws]
 
 Random int8 inputs (plus all -128, all 127 and zeros) go through LiteRT's interpreter with the
-BUILTIN_REF op resolver and through `earshot run-model`; every output byte must match.
-Prints 'N passed, 0 failed' and exits 0 on success.
+BUILTIN_REF op resolver and through `earshot run-model`; every output byte must match. Then the
+sliding windows of a random frame sequence (every window one frame, then three frames, after the
+previous one) go through both, Earshot by `run-model --first-end` as the engine runs them (streamed
+when the model allows). Prints 'N passed, 0 failed' and exits 0 on success.
 """
 import argparse, os, subprocess, sys, tempfile
 import numpy as np
@@ -46,8 +48,31 @@ def main():
     for k in bad[:5]:
         print(f"{a.model}: input {k}: earshot {got[k].tolist()} reference {ref[k].ravel().tolist()}")
     print(f"bit-exact {a.model}: {len(xs) - len(bad)} of {len(xs)} inputs identical to the TFLite reference")
-    print(f"{len(xs) - len(bad)} passed, {len(bad)} failed")
-    sys.exit(1 if bad else 0)
+    total, failed = len(xs), len(bad)
+    if len(shape) >= 2 and shape[0] == 1:
+        window, row = shape[1], int(np.prod(shape[2:]))
+        frames = rng.integers(-128, 128, (window + a.n, row), dtype=np.int8)
+        for stride in (1, 3):
+            ends = list(range(window, len(frames) + 1, stride))
+            want = []
+            for e in ends:
+                it.set_tensor(i["index"], frames[e - window:e].reshape(shape))
+                it.invoke()
+                want.append(it.get_tensor(o["index"]).ravel().copy())
+            with tempfile.TemporaryDirectory() as d:
+                fin, fout = os.path.join(d, "frames.bin"), os.path.join(d, "out.bin")
+                frames.tofile(fin)
+                subprocess.run([a.earshot, "run-model", a.model, "--inputs", fin, "--outputs", fout,
+                                "--first-end", str(window), "--stride", str(stride)], check=True)
+                got = np.fromfile(fout, np.int8).reshape(len(ends), -1)
+            wrong = [k for k in range(len(ends)) if not np.array_equal(want[k], got[k])]
+            for k in wrong[:3]:
+                print(f"{a.model}: sliding window {k} (stride {stride}): earshot {got[k].tolist()} reference {want[k].tolist()}")
+            print(f"bit-exact {a.model}: {len(ends) - len(wrong)} of {len(ends)} sliding windows (stride {stride}) identical")
+            total += len(ends)
+            failed += len(wrong)
+    print(f"{total - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
