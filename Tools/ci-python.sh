@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Python-side CI checks (run by .ci/run after the Swift tests):
 #   1. the evaluation tool's self-tests,
-#   2. Earshot's interpreter is byte-exact with TFLite's reference kernels on the shipped model and
-#      on the MLPerf Tiny DS-CNN (random inputs through LiteRT BUILTIN_REF and `earshot run-model`),
+#   2. Earshot's interpreter is byte-exact with TFLite's reference kernels on the shipped models and
+#      on the MLPerf Tiny DS-CNN (random inputs and sliding windows, the streaming model streamed,
+#      through LiteRT BUILTIN_REF and `earshot run-model`),
 #   3. the training pipeline's smoke run (tiny subset, one epoch, int8 export, bit-exact in Earshot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ echo "== evaluation tool self-test"
 
 echo "== bit-exactness against the TFLite reference interpreter"
 "$PY" Tools/check_bitexact.py Models/earshot-kws.tflite --n 64
+"$PY" Tools/check_bitexact.py Models/earshot-kws-stream.tflite --n 32
 "$PY" Tools/check_bitexact.py Tests/EarshotModelTests/Fixtures/mlperf-tiny-kws-ds-cnn-int8.tflite --n 16
 
 echo "== training smoke run"

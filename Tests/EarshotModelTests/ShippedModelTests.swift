@@ -2,14 +2,17 @@ import Foundation
 import Testing
 @testable import EarshotModel
 
-/// The shipped wake-word model gives the TFLite reference interpreter's bytes on the inputs that
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The shipped wake-word models give the TFLite reference interpreter's bytes on the inputs that
 /// Tools/check_bitexact.py stored (regenerate them with `--write-golden` after retraining).
-@Test func shippedModelMatchesTFLiteReference() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let model = try TFLiteModel(path: root.appendingPathComponent("Models/earshot-kws.tflite").path)
+@Test(arguments: ["earshot-kws", "earshot-kws-stream"])
+func shippedModelMatchesTFLiteReference(_ name: String) throws {
+    let model = try TFLiteModel(path: repositoryRoot.appendingPathComponent("Models/\(name).tflite").path)
     let interp = try Interpreter(model: model)
-    let inputs = try Fixtures.bytes("shipped/earshot-kws.inputs.bin")
-    let outputs = try Fixtures.bytes("shipped/earshot-kws.outputs.bin")
+    let inputs = try Fixtures.bytes("shipped/\(name).inputs.bin")
+    let outputs = try Fixtures.bytes("shipped/\(name).outputs.bin")
     let n = interp.inputBuffer.count, m = interp.outputBuffer.count
     #expect(inputs.count % n == 0 && outputs.count == inputs.count / n * m)
     var mismatches = 0
@@ -20,4 +23,25 @@ import Testing
     }
     #expect(inputs.count / n == 32)
     #expect(mismatches == 0)
+}
+
+/// The shipped streaming model streams its whole convolution stack and gives, window after sliding
+/// window, the bytes of whole-window runs.
+@Test func shippedStreamingModelStreamsExactly() throws {
+    let model = try TFLiteModel(path: repositoryRoot.appendingPathComponent("Models/earshot-kws-stream.tflite").path)
+    let streamed = try Interpreter(model: model, streamingFrames: 1)
+    let full = try Interpreter(model: model)
+    #expect(streamed.streamingOpCount == 9)   // stem + 4 × (depthwise, pointwise)
+    let rows = streamed.input.shape[1], row = streamed.inputBuffer.count / rows
+    var noise = ByteNoise(state: 11)
+    let frames = (0..<((rows + 120) * row)).map { _ in noise.next() }
+    for step in 0...120 {
+        for i in 0..<(rows * row) {
+            streamed.inputBuffer[i] = frames[step * row + i]
+            full.inputBuffer[i] = frames[step * row + i]
+        }
+        streamed.invoke(newFrames: step == 0 ? rows + 1 : 1)
+        full.invoke()
+        #expect(Array(streamed.outputBuffer) == Array(full.outputBuffer), "step \(step)")
+    }
 }

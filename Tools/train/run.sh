@@ -10,6 +10,7 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get the TTS engines
+#   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
 #                  earshot,openwakeword,microwakeword,pocketsphinx)
 set -euo pipefail
@@ -53,6 +54,13 @@ cd "$here"
 # new model, then the model card takes its figures. EARSHOT_EVAL_SYSTEMS adds peers (their detections are
 # cached in $EARSHOT_CACHE/eval, so only the first peer run is slow).
 case " $* " in *" --smoke "*) exit 0 ;; esac
+models="${EARSHOT_MODELS:-$repo/Models}"
+if [ "${EARSHOT_ARCH:-dscnn}" = tcn ]; then
+  # The streamable network (Models/earshot-kws-stream.*): evaluated into its own folder; the card is the main model's.
+  "$repo/Tools/eval/run.sh" --systems earshot --rerun --earshot-args "--model $models/earshot-kws-stream.tflite" \
+    --out "${EARSHOT_CACHE:-$repo/../earshot-cache}/eval-stream"
+  exit 0
+fi
 "$repo/Tools/eval/run.sh" --systems "${EARSHOT_EVAL_SYSTEMS:-earshot}" --rerun \
-  --earshot-args "--model $repo/Models/earshot-kws.tflite"
+  --earshot-args "--model $models/earshot-kws.tflite"
 "$venv/bin/python" -m earshot_train card

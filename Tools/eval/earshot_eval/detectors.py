@@ -217,8 +217,10 @@ def run_ladder(det, wav: Path) -> list[Detection]:
 
 # --------------------------------------------------------------------------- Earshot
 
-EARSHOT_LADDER = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.83, 0.86, 0.88, 0.9, 0.91, 0.92, 0.93,
-                  0.94, 0.95, 0.96, 0.97, 0.98, 0.99]
+EARSHOT_LADDER = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8] + [round(0.82 + 0.005 * i, 3) for i in range(36)]
+"""Thresholds of the DET sweep: coarse below 0.8, every 0.005 from 0.82 to 0.995 where the strict operating
+points lie (a smoothed int8 softmax score moves in steps of 1/256 divided by the smoothing length, so a
+coarser ladder misses operating points between its rungs)."""
 
 
 class EarshotLadderDetector:

@@ -119,8 +119,10 @@ WINDOW_SAMPLES = (FRAMES - 1) * FEATURES["hopLength"] + FEATURES["windowLength"]
 
 EVALUATE_EVERY_HOPS = 1 if ARCH == "tcn" else 3
 """Run the network every 3 hops (60 ms) on the newest FRAMES frames; the streaming "tcn" network every hop (20 ms)."""
-SMOOTHING_INFERENCES = 5 if ARCH == "tcn" else 3
-"""Inferences averaged by the detector (100 ms at every hop, 180 ms at every 3rd)."""
+SMOOTHING_INFERENCES = 9 if ARCH == "tcn" else 3
+"""Inferences averaged by the detector (180 ms either way: 9 at every hop, 3 at every 3rd)."""
+MODEL_NAME = "earshot-kws-stream" if ARCH == "tcn" else "earshot-kws"
+"""File stem of the exported model in Models/ (the streamable network ships beside the main one)."""
 REFRACTORY_SECONDS = 1.5
 """Hold-off after a detection; ≥ the 1.49 s window, so one utterance that stays in the window fires once."""
 

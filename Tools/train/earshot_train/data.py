@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 from multiprocessing import Pool
 from pathlib import Path
@@ -226,6 +227,9 @@ LATE_END_GAP = (0.7, 1.25)
 window end (at the top of the range only its last ~0.25 s is still in the window)."""
 LATE_SPEECH_P = 0.5
 """Probability that a late negative has other speech (a training-sentence crop) after the keyword."""
+TRIM_ZEROS = os.environ.get("EARSHOT_TRIM_ZEROS", "0") == "1"
+"""Trim the exact digital zeros at the edges of the keyword recordings (opt-in: measured no better; the
+shipped models were trained without it)."""
 FLOOR_PAD = PLACEMENT == "end"
 """End-aligned recordings continue past their ends with their own background instead of zeros."""
 PLACE_TAG = "end2"
@@ -323,7 +327,7 @@ def render(item: tuple) -> str | None:
             return str(out)
         x = audio.load(src)
         real = "/keywords/" in src
-        if real:
+        if real and TRIM_ZEROS:
             # Many alexa recordings open with up to 0.2 s of exact digital zeros (a device artefact no other
             # keyword has); trimmed, so the network cannot learn "silence, then noise" as a cue for alexa.
             nz = np.flatnonzero(np.abs(x) > 1e-6)
@@ -486,7 +490,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
             key = f"{split}|{src}|{r}|{mode}"
             if PLACEMENT == "end" and (label in KEYWORDS or mode.startswith("late")):
                 key += f"|{PLACE_TAG}"
-            if "/keywords/" in src:
+            if "/keywords/" in src and TRIM_ZEROS:
                 key += "|z1"  # recordings with their digital-zero edges trimmed
             name = hashlib.sha1(key.encode()).hexdigest()[:16]
             out = paths.clips / split / label / f"{name}.wav"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (ARCH, BACKGROUND, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
+from .config import (ARCH, BACKGROUND, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
                      SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
@@ -332,7 +332,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     mined = {"windows": 0}
     if eval_only:
         model = keras.models.load_model(paths.work / "model.keras")
-        prev = json.loads((paths.models / "earshot-kws.report.json").read_text())["train"]
+        prev = json.loads((paths.models / f"{MODEL_NAME}.report.json").read_text())["train"]
         train_s = prev["train_seconds"]
         mined = prev.get("hard_negatives", mined)
     else:
@@ -355,7 +355,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         model.save(paths.work / ("model-smoke.keras" if smoke else "model.keras"))
 
     models = paths.models
-    name = "earshot-kws"
+    name = MODEL_NAME
     tfl = models / f"{name}.tflite"
     rng = np.random.default_rng(seed)
     rep = xtr[rng.permutation(len(xtr))[:min(500, len(xtr))]][..., None].astype(np.float32)
@@ -471,6 +471,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     (paths.cache / "report.json").write_text(json.dumps(report, indent=2))
     if not smoke:
         (models / f"{name}.report.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not smoke and ARCH != "tcn":  # the model card (Models/README.md) is the main model's
         from .card import write_card
         summary_path = paths.cache / "data_summary.json"
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
