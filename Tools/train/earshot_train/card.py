@@ -244,7 +244,7 @@ CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load 
 ## The streaming model beside it
 
 `earshot-kws-stream.tflite` (+ `.json`) is a second network for the same six keywords that Earshot runs
-one 20 ms frame at a time (stride-1 dilated temporal ConvNet, 18,960 B): about a twentieth of this
+one 20 ms frame at a time (stride-1 dilated temporal ConvNet, 18,960 B): a tenth of this
 model's CPU per decision, decisions every 20 ms, lower accuracy on the held-out streams. Its card:
 [earshot-kws-stream.md](earshot-kws-stream.md). Use it with `--model Models/earshot-kws-stream.tflite`.
 """
