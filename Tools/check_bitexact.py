@@ -15,6 +15,34 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 
+def reference(it, windows):
+    """The reference interpreter's output bytes for each input tensor."""
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    out = []
+    for x in windows:
+        it.set_tensor(i["index"], x.reshape(i["shape"]))
+        it.invoke()
+        out.append(it.get_tensor(o["index"]).ravel().copy())
+    return out
+
+
+def earshot(exe, model, data, count, *extra):
+    """`earshot run-model` on `data` (int8 array written raw); its `count` output tensors."""
+    with tempfile.TemporaryDirectory() as d:
+        fin, fout = os.path.join(d, "in.bin"), os.path.join(d, "out.bin")
+        data.tofile(fin)
+        subprocess.run([exe, "run-model", model, "--inputs", fin, "--outputs", fout, *extra], check=True)
+        return np.fromfile(fout, np.int8).reshape(count, -1)
+
+
+def compare(model, what, want, got):
+    """Indices of the outputs that differ, with the first few printed."""
+    bad = [k for k in range(len(want)) if not np.array_equal(want[k], got[k])]
+    for k in bad[:5]:
+        print(f"{model}: {what} {k}: earshot {got[k].tolist()} reference {want[k].tolist()}")
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
@@ -26,27 +54,16 @@ def main():
     a = ap.parse_args()
     it = Interpreter(model_path=a.model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     it.allocate_tensors()
-    i, o = it.get_input_details()[0], it.get_output_details()[0]
     rng = np.random.default_rng(a.seed)
-    shape = tuple(i["shape"])
+    shape = tuple(it.get_input_details()[0]["shape"])
     xs = [np.full(shape, -128, np.int8), np.full(shape, 127, np.int8), np.zeros(shape, np.int8)]
     xs += [rng.integers(-128, 128, shape, dtype=np.int8) for _ in range(a.n)]
-    ref = []
-    for x in xs:
-        it.set_tensor(i["index"], x)
-        it.invoke()
-        ref.append(it.get_tensor(o["index"]).copy())
+    ref = reference(it, xs)
     if a.write_golden:
         np.concatenate([x.ravel() for x in xs]).tofile(a.write_golden + ".inputs.bin")
-        np.concatenate([r.ravel() for r in ref]).tofile(a.write_golden + ".outputs.bin")
-    with tempfile.TemporaryDirectory() as d:
-        fin, fout = os.path.join(d, "in.bin"), os.path.join(d, "out.bin")
-        np.concatenate([x.ravel() for x in xs]).tofile(fin)
-        subprocess.run([a.earshot, "run-model", a.model, "--inputs", fin, "--outputs", fout], check=True)
-        got = np.fromfile(fout, np.int8).reshape(len(xs), -1)
-    bad = [k for k, r in enumerate(ref) if not np.array_equal(r.ravel(), got[k])]
-    for k in bad[:5]:
-        print(f"{a.model}: input {k}: earshot {got[k].tolist()} reference {ref[k].ravel().tolist()}")
+        np.concatenate(ref).tofile(a.write_golden + ".outputs.bin")
+    got = earshot(a.earshot, a.model, np.concatenate([x.ravel() for x in xs]), len(xs))
+    bad = compare(a.model, "input", ref, got)
     print(f"bit-exact {a.model}: {len(xs) - len(bad)} of {len(xs)} inputs identical to the TFLite reference")
     total, failed = len(xs), len(bad)
     if len(shape) >= 2 and shape[0] == 1:
@@ -54,20 +71,9 @@ def main():
         frames = rng.integers(-128, 128, (window + a.n, row), dtype=np.int8)
         for stride in (1, 3):
             ends = list(range(window, len(frames) + 1, stride))
-            want = []
-            for e in ends:
-                it.set_tensor(i["index"], frames[e - window:e].reshape(shape))
-                it.invoke()
-                want.append(it.get_tensor(o["index"]).ravel().copy())
-            with tempfile.TemporaryDirectory() as d:
-                fin, fout = os.path.join(d, "frames.bin"), os.path.join(d, "out.bin")
-                frames.tofile(fin)
-                subprocess.run([a.earshot, "run-model", a.model, "--inputs", fin, "--outputs", fout,
-                                "--first-end", str(window), "--stride", str(stride)], check=True)
-                got = np.fromfile(fout, np.int8).reshape(len(ends), -1)
-            wrong = [k for k in range(len(ends)) if not np.array_equal(want[k], got[k])]
-            for k in wrong[:3]:
-                print(f"{a.model}: sliding window {k} (stride {stride}): earshot {got[k].tolist()} reference {want[k].tolist()}")
+            want = reference(it, [frames[e - window:e] for e in ends])
+            got = earshot(a.earshot, a.model, frames, len(ends), "--first-end", str(window), "--stride", str(stride))
+            wrong = compare(a.model, f"sliding window (stride {stride})", want, got)
             print(f"bit-exact {a.model}: {len(ends) - len(wrong)} of {len(ends)} sliding windows (stride {stride}) identical")
             total += len(ends)
             failed += len(wrong)

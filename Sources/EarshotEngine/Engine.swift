@@ -321,8 +321,9 @@ public final class Engine {
         if ringStart > 0 {
             UnsafeMutableRawPointer(input.baseAddress! + tail).copyMemory(from: ring.baseAddress!, byteCount: ringStart * c)
         }
-        // The window moved on by the frames made since the last inference (all of it after a reset).
-        interpreter.invoke(newFrames: lastInferenceHops == 0 ? windowFrames + 1 : totals.hops - lastInferenceHops)
+        // The window moved on by the frames made since the last inference (after a reset the
+        // interpreter has no previous window and runs whole).
+        interpreter.invoke(newFrames: totals.hops - lastInferenceHops)
         lastInferenceHops = totals.hops
         let t1 = clock()
         currentInferenceNanos = t1 > t0 ? t1 - t0 : 0

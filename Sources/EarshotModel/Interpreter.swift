@@ -114,8 +114,8 @@ public final class Interpreter {
             }
             if let streaming {
                 for op in model.ops[0..<streaming.opCount] {
-                    let (k, shift) = try Self.makeRowKernel(model: model, op: op, frames: streaming.frames,
-                                                            arena: arena, plan: plan, pool: pool)
+                    let (k, shift) = try Self.makeRowKernel(list[op.index], op: op, frames: streaming.frames,
+                                                            arena: arena, plan: plan)
                     rowList.append(k)
                     shiftList.append(shift)
                 }
@@ -152,25 +152,20 @@ public final class Interpreter {
         arena.deallocate()
     }
 
-    /// The kernel that computes only the last `frames` output rows of a streamed op, and the move
-    /// of its output rows that makes room for them.
-    static func makeRowKernel(model: TFLiteModel, op: OpDef, frames: Int, arena: UnsafeMutableRawPointer,
-                              plan: ArenaPlan, pool: ConstPool) throws(ModelError) -> (Kernel, RowShift) {
+    /// The op's kernel narrowed to its last `frames` output rows (weights and scratch shared with
+    /// the whole-tensor kernel), and the move of its output rows that makes room for them.
+    static func makeRowKernel(_ whole: Kernel, op: OpDef, frames: Int, arena: UnsafeMutableRawPointer,
+                              plan: ArenaPlan) throws(ModelError) -> (Kernel, RowShift) {
         guard let g = StreamingPlan.timeGeometry(op) else { throw ModelError("\(op.name) (operator \(op.index)) cannot stream") }
         let r = StreamingPlan.rowGeometry(g, frames: frames)
         let inRow = g.inW * g.inC, outRow = g.outW * g.outC
         let inBase = arena + (plan.offsets[op.inputs[0]] ?? 0), outBase = arena + (plan.offsets[op.outputs[0]] ?? 0)
-        let bind = OpBinding(input: inBase + (g.inH - r.inH) * inRow,
-                             output: outBase + (g.outH - r.outH) * outRow,
-                             scratch: arena + (plan.offsets[ArenaPlan.scratchKey(op.index)] ?? 0))
+        let input = UnsafeRawPointer(inBase + (g.inH - r.inH) * inRow), output = outBase + (g.outH - r.outH) * outRow
         let kernel: Kernel
-        switch op.params {
-        case .conv(_, let act):
-            kernel = .conv(try Conv2DKernel(model: model, op: op, g: r, act: act, bind: bind, pool: pool))
-        case .depthwise(_, let act):
-            kernel = .depthwise(try DepthwiseConv2DKernel(model: model, op: op, g: r, act: act, bind: bind, pool: pool))
-        default:
-            throw ModelError("\(op.name) (operator \(op.index)) cannot stream")
+        switch whole {
+        case .conv(let k): kernel = .conv(k.rebound(r, input: input, output: output))
+        case .depthwise(let k): kernel = .depthwise(k.rebound(r, input: input, output: output))
+        default: throw ModelError("\(op.name) (operator \(op.index)) cannot stream")
         }
         return (kernel, RowShift(base: outBase, rowBytes: outRow, rows: g.outH, frames: frames))
     }

@@ -106,14 +106,10 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         arenaBytes = ArenaPlanner.plan(model).size
         metadata = model.metadata.mapValues { $0.count }
         if let plan = StreamingPlan.make(model, frames: 1) {
-            var stepMacs = 0
-            for (i, op) in model.ops.enumerated() {
-                let m = Self.cost(op).0
-                // A streamed op computes 1 of its outH rows, each the same work.
-                stepMacs += i < plan.opCount ? m / max(1, StreamingPlan.timeGeometry(op)?.outH ?? 1) : m
-            }
-            streaming = Streaming(ops: plan.opCount, macsPerFrame: stepMacs,
+            streaming = Streaming(ops: plan.opCount, macsPerFrame: 0,
                                   arenaBytes: ArenaPlanner.plan(model, persistent: plan.persistent).size)
+            let perFrame = streamedMACs(frames: 1) ?? 0
+            streaming?.macsPerFrame = perFrame
         }
     }
 

@@ -119,8 +119,8 @@ struct Bench: ParsableCommand {
         figures.append(("arena_bytes", "B", Double(summary.arenaBytes)))
         figures.append(("parameter_bytes", "B", Double(summary.parameterBytes)))
         figures.append(("macs_per_inference", "", Double(summary.macsPerInference)))
-        if let st = summary.streaming, interp.streamingFrames == 1 {
-            figures.append(("macs_per_streamed_inference", "", Double(st.macsPerFrame)))
+        if interp.streamingOpCount > 0, let macs = summary.streamedMACs(frames: interp.streamingFrames) {
+            figures.append(("macs_per_streamed_inference", "", Double(macs)))
         }
 
         switch format {

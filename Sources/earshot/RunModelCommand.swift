@@ -87,12 +87,10 @@ struct RunModelCommand: ParsableCommand {
         let total = bytes.count / rowBytes
         var out = Data(capacity: ((total - firstEnd) / stride + 1) * interp.outputBuffer.count)
         var end = firstEnd
-        var first = true
         while end <= total {
             let start = (end - window) * rowBytes
             for i in 0..<(window * rowBytes) { interp.inputBuffer[i] = Int8(bitPattern: bytes[start + i]) }
-            interp.invoke(newFrames: first ? window + 1 : stride)
-            first = false
+            interp.invoke(newFrames: stride)   // the first window runs whole: nothing precedes it
             out.append(contentsOf: interp.outputBuffer.map { UInt8(bitPattern: $0) })
             end += stride
         }

@@ -7,9 +7,9 @@
 // wrapping Int32 arithmetic. 1×1 stride-1 convolutions (pointwise) skip the gather.
 
 struct Conv2DKernel {
-    let g: ConvGeometry
-    let input: UnsafePointer<Int8>
-    let output: UnsafeMutablePointer<Int8>
+    private(set) var g: ConvGeometry
+    private(set) var input: UnsafePointer<Int8>
+    private(set) var output: UnsafeMutablePointer<Int8>
     let col: UnsafeMutablePointer<Int16>
     let weights: UnsafePointer<Int16>
     let bias: UnsafePointer<Int32>
@@ -23,7 +23,7 @@ struct Conv2DKernel {
     let outputOffset: Int32
     let actMin: Int32
     let actMax: Int32
-    let pointwise: Bool
+    private(set) var pointwise: Bool
 
     /// Scratch bytes: im2col rows (two for the two-pixel tile; one for a 1×1 convolution, which
     /// reads its input directly unless it takes the general path) and one pixel's accumulators.
@@ -70,7 +70,17 @@ struct Conv2DKernel {
         pointwise = Self.isPointwise(g)
     }
 
-   
+    /// The same convolution (weights, bias, requantization and scratch shared) with geometry `r`
+    /// over other memory: streaming execution's kernel for the newest rows of a tensor.
+    func rebound(_ r: ConvGeometry, input: UnsafeRawPointer, output: UnsafeMutableRawPointer) -> Conv2DKernel {
+        var k = self
+        k.g = r
+        k.input = input.assumingMemoryBound(to: Int8.self)
+        k.output = output.assumingMemoryBound(to: Int8.self)
+        k.pointwise = Self.isPointwise(r)
+        return k
+    }
+
     func run() {
         if g.outC % 4 == 0 && requant.rightOnly {
             // The two-pixel tile; a 1×1 convolution whose depth is not a multiple of 8 has one

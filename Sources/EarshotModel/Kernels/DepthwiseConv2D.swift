@@ -5,9 +5,9 @@
 // vectorizable), then requantized per channel. Padded taps are skipped as in the reference.
 
 struct DepthwiseConv2DKernel {
-    let g: ConvGeometry
-    let input: UnsafePointer<Int8>
-    let output: UnsafeMutablePointer<Int8>
+    private(set) var g: ConvGeometry
+    private(set) var input: UnsafePointer<Int8>
+    private(set) var output: UnsafeMutablePointer<Int8>
     let acc: UnsafeMutablePointer<Int32>
     let weights: UnsafePointer<Int32>
     /// The same weights as Int16, for the SIMD path (depth multiplier 1, depth a multiple of 8).
@@ -47,6 +47,16 @@ struct DepthwiseConv2DKernel {
     }
 
    
+    /// The same depthwise convolution (weights, bias, requantization and scratch shared) with
+    /// geometry `r` over other memory: streaming execution's kernel for the newest rows of a tensor.
+    func rebound(_ r: ConvGeometry, input: UnsafeRawPointer, output: UnsafeMutableRawPointer) -> DepthwiseConv2DKernel {
+        var k = self
+        k.g = r
+        k.input = input.assumingMemoryBound(to: Int8.self)
+        k.output = output.assumingMemoryBound(to: Int8.self)
+        return k
+    }
+
     func run() {
         if simd { runSIMD(); return }
         let g = self.g

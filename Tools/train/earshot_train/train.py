@@ -26,9 +26,10 @@ TCN_DILATIONS = [1, 2, 4, 8]
 each followed by a pointwise convolution, all stride 1: 74 frames → 70 → 66 → 58 → 42 → 10 rows (receptive field
 65 frames = 1.31 s), average pool over the 10, dense, softmax. 18,960 B of weights and biases; ~798 k MACs for a
 whole window, ~16.5 k MACs per new frame when the runtime streams it."""
-HEAD_STEPS = 3 if PLACEMENT == "end" else 1
-"""Time steps kept by the final average pool (with end-aligned placement 9 after the blocks → 3 of 3 each;
-otherwise 1, a global pool), flattened into the dense layer."""
+HEAD_STEPS = (2 if ARCH == "tcn" else 3) if PLACEMENT == "end" else 1
+"""Time steps kept by the final average pool, flattened into the dense layer: with end-aligned placement 3
+for the DS-CNN (9 rows after the blocks → 3 of 3) and 2 for the TCN (10 → 2 of 5), so the classifier can tell a
+keyword that just ended from one that ended a while ago; otherwise 1, a global pool."""
 
 
 def build_model(coeffs: int, frames: int = FRAMES, stem=STEM, blocks=BLOCKS, dropout: float = 0.2,
@@ -39,41 +40,24 @@ def build_model(coeffs: int, frames: int = FRAMES, stem=STEM, blocks=BLOCKS, dro
     import keras
     from keras import layers as L
     inp = keras.Input((frames, coeffs, 1), batch_size=batch_size, name="mfcc")
-    if ARCH == "tcn":
+
+    def unit(layer, x):
+        """A convolution (no bias: batch norm's shift becomes it when folded), batch norm, ReLU."""
+        return L.ReLU()(L.BatchNormalization()(layer(x)))
+
+    if ARCH == "tcn":  # stride 1, VALID along time, dilated depthwise: streamable
         c = TCN_CHANNELS
-        x = L.Conv2D(c, (TCN_KERNEL, coeffs), padding="valid", use_bias=False)(inp)
-        x = L.BatchNormalization()(x)
-        x = L.ReLU()(x)
+        x = unit(L.Conv2D(c, (TCN_KERNEL, coeffs), padding="valid", use_bias=False), inp)
         for d in TCN_DILATIONS:
-            x = L.DepthwiseConv2D((TCN_KERNEL, 1), dilation_rate=(d, 1), padding="valid", use_bias=False)(x)
-            x = L.BatchNormalization()(x)
-            x = L.ReLU()(x)
-            x = L.Conv2D(c, 1, use_bias=False)(x)
-            x = L.BatchNormalization()(x)
-            x = L.ReLU()(x)
-        # With end-aligned keywords the head keeps two time steps (the older and the newer half of the
-        # remaining rows), so it can tell a keyword that just ended from one that ended a while ago.
-        steps = 2 if PLACEMENT == "end" else 1
-        p = x.shape[1] // steps
-        x = L.AveragePooling2D(pool_size=(p, 1), strides=(p, 1))(x)
-        x = L.Flatten()(x)
-        x = L.Dropout(dropout)(x)
-        x = L.Dense(len(LABELS))(x)
-        return keras.Model(inp, L.Softmax()(x))
-    k, s, c = stem
-    x = L.Conv2D(c, (k, coeffs), strides=(s, 1), padding="valid", use_bias=False)(inp)
-    x = L.BatchNormalization()(x)
-    x = L.ReLU()(x)
-    for k, s, c in blocks:
-        x = L.DepthwiseConv2D((k, 1), strides=(s, s), padding="same", use_bias=False)(x)  # width is 1: (s, s) == (s, 1)
-        x = L.BatchNormalization()(x)
-        x = L.ReLU()(x)
-        x = L.Conv2D(c, 1, use_bias=False)(x)
-        x = L.BatchNormalization()(x)
-        x = L.ReLU()(x)
-    # With end-aligned placement, a position-sensitive head: pool the remaining time steps into HEAD_STEPS
-    # groups (9 → 3) and flatten, so the classifier sees where in the window the evidence is (a keyword that ended ~1 s ago looks different
-    # from one that just ended; a global average pool cannot tell them apart).
+            x = unit(L.DepthwiseConv2D((TCN_KERNEL, 1), dilation_rate=(d, 1), padding="valid", use_bias=False), x)
+            x = unit(L.Conv2D(c, 1, use_bias=False), x)
+    else:
+        k, s, c = stem
+        x = unit(L.Conv2D(c, (k, coeffs), strides=(s, 1), padding="valid", use_bias=False), inp)
+        for k, s, c in blocks:  # width is 1: strides (s, s) == (s, 1)
+            x = unit(L.DepthwiseConv2D((k, 1), strides=(s, s), padding="same", use_bias=False), x)
+            x = unit(L.Conv2D(c, 1, use_bias=False), x)
+    # Pool the remaining rows into HEAD_STEPS groups and flatten (a global average pool for one step).
     t = x.shape[1]
     p = max(1, t // HEAD_STEPS)
     x = L.AveragePooling2D(pool_size=(p, 1), strides=(p, 1))(x)
