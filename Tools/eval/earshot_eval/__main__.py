@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import data, detectors, report, streams
+from . import data, detectors, nearmiss, report, streams
 from .data import KEYWORDS, log
 from .metrics import background_hours
 
@@ -74,8 +74,11 @@ def main(argv=None) -> int:
     wavs = [sdir / s["file"] for s in manifest["streams"]]
     total = sum(s["seconds"] for s in manifest["streams"])
     bg = background_hours(total, labels)
+    phrases = nearmiss.load(sdir) if manifest.get("nearmiss") else []
+    if phrases:  # run on it too; its detections are scored apart (never background false alarms)
+        wavs.append(sdir / nearmiss.FILE)
 
-    systems, curves, all_dets = [], {}, {}
+    systems, curves, all_dets, near_dets = [], {}, {}, {}
     for spec in [s.strip() for s in args.systems.split(",") if s.strip()]:
         name = spec.split("=", 1)[0][4:] if spec.startswith("cmd:") else spec
         sysinfo = {"name": name, "spec": spec,
@@ -85,6 +88,7 @@ def main(argv=None) -> int:
             det = detectors.make_detector(spec, args.threshold, repo, args.earshot_args,
                                           cache=out / "detections")
             ident = json.dumps({"streams": manifest["key"], "spec": spec,
+                                "nearmiss": (manifest.get("nearmiss") or {}).get("key"),
                                 "template": getattr(det, "template", None),
                                 "threshold": args.threshold,
                                 "ladder": getattr(det, "thresholds", None),
@@ -112,6 +116,8 @@ def main(argv=None) -> int:
                 if getattr(det, "cache", None) is not None:
                     sysinfo["timing"] = None  # only the runs not cached before were timed
             dets = detectors.load_detections(djson)
+            near_dets[name] = [d for d in dets if d.file == nearmiss.FILE]
+            dets = [d for d in dets if d.file != nearmiss.FILE]
             kws = getattr(det, "keywords", None)
             if not kws:
                 seen = {d.keyword for d in dets}
@@ -129,7 +135,8 @@ def main(argv=None) -> int:
                 traceback.print_exc(file=sys.stderr)
 
     out.mkdir(parents=True, exist_ok=True)
-    summary = report.write_report(out, manifest, systems, curves, command, all_dets, labels)
+    summary = report.write_report(out, manifest, systems, curves, command, all_dets, labels,
+                                  near=(phrases, near_dets) if phrases else None)
     print(summary)
     return 0 if curves else 1
 

@@ -158,6 +158,11 @@ ESPEAK_VARIANTS = ["", "+m1", "+m2", "+m3", "+m4", "+f1", "+f2", "+f3", "+f4", "
 FLITE_VOICES = ["slt", "rms", "awb", "kal16"]
 
 
+READINGS = 3
+"""How often one text may be read (by different voices) when the background needs more speech than the
+fortunes entries give once (about 4.5 h)."""
+
+
 def fortune_texts() -> list[str]:
     root = Path("/usr/share/games/fortunes")
     out = []
@@ -204,8 +209,9 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
     rng.shuffle(texts)
     out_dir.mkdir(parents=True, exist_ok=True)
     items, total, k = [], 0.0, 0
-    while total < seconds and k < len(texts):
-        text = texts[k]
+    # Each text once; if that is not enough speech, the texts again in another voice (up to 3 readings).
+    while total < seconds and k < READINGS * len(texts):
+        text = texts[k % len(texts)]
         if rng.random() < 0.6:
             engine, voice = "espeak-ng", rng.choice(ESPEAK_VOICES) + rng.choice(ESPEAK_VARIANTS)
         else:

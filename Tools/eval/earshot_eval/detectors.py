@@ -199,20 +199,25 @@ class PocketSphinxDetector:
 def run_ladder(det, wav: Path) -> list[Detection]:
     """Runs `det.run_one(wav, thr)` for every threshold of `det.thresholds`, cached per
     (stream, threshold) under `det.cache`."""
-    out = []
     st = wav.stat()
-    for thr in det.thresholds:
+
+    def one(thr: float) -> list[Detection]:
         cf = (det.cache / f"{wav.stem}-{st.st_size}-{int(st.st_mtime)}-{thr:g}.jsonl"
               if det.cache else None)
         if cf is not None and cf.exists():
-            out += [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
-            continue
+            return [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
         dets = det.run_one(wav, thr)
         if cf is not None:
             cf.parent.mkdir(parents=True, exist_ok=True)
             cf.write_text("".join(json.dumps(d.__dict__) + "\n" for d in dets))
-        out += dets
-    return out
+        return dets
+
+    if getattr(det, "parallel", False):  # runs are separate processes: one per core at a time
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as ex:
+            return [d for dets in ex.map(one, det.thresholds) for d in dets]
+    return [d for thr in det.thresholds for d in one(thr)]
 
 
 # --------------------------------------------------------------------------- Earshot
@@ -231,6 +236,7 @@ class EarshotLadderDetector:
 
     name = "earshot"
     runs = True
+    parallel = True  # each threshold is its own `earshot score` process
     keywords = None
 
     def __init__(self, exe: Path, extra_args: str = "", cwd: Path | None = None,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import nearmiss
 from .data import KEYWORDS
 from .metrics import (DetCurve, Detection, Instance, curve_from_runs, det_curve,
                       false_alarm_kinds)
@@ -54,8 +55,10 @@ def _thr(x: float) -> str:
 def write_report(out: Path, manifest: dict, systems: list[dict],
                  curves: dict[str, dict[str, DetCurve]], command: str,
                  detections: dict[str, list[Detection]] | None = None,
-                 labels: list[Instance] | None = None) -> str:
-    """Write report.md, results.json and det.png to `out`; return a short stdout summary."""
+                 labels: list[Instance] | None = None,
+                 near: tuple[list, dict[str, list[Detection]]] | None = None) -> str:
+    """Write report.md, results.json and det.png to `out`; return a short stdout summary.
+    `near` = (near-miss phrases, each system's detections on the near-miss stream)."""
     bg = manifest["background_hours"]
     lines = ["# Earshot wake-word evaluation", "",
              f"Command: `{command}`", ""]
@@ -157,6 +160,39 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
         lines += ["**Score saturation** — no threshold reaches 1 FA/h, because false alarms share "
                   "the highest score the system can output (e.g. an int8 softmax tops out at "
                   "255/256 = 0.9961):", ""] + [f"- {x}" for x in sat] + [""]
+    # ---- near-miss phrases, at each keyword's 1 FA/h threshold
+    if near:
+        phrases, ndets = near
+        lines += ["## Near-miss phrases", "",
+                  f"{len(phrases)} held-out phrases built to sound like a keyword (one held-out TTS voice "
+                  f"each, never trained on; {manifest['nearmiss']['source']}), in `{nearmiss.FILE}` "
+                  "2.5-3.5 s apart with the streams' noise types and SNR. They are not part of the "
+                  "background above: some are nearly homophones ('come pewter'), and the Picovoice "
+                  "benchmark's background is general speech. Cell: phrases that fire the keyword they "
+                  "imitate at the system's 1 FA/h threshold (same hit rule), of the phrases for that keyword.", "",
+                  "| keyword | phrases | " + " | ".join(s["name"] for s in ran) + " |",
+                  "|" + "---|" * (2 + len(ran))]
+        tot = {s["name"]: [0, 0] for s in ran}
+        for kw in KEYWORDS:
+            n = sum(1 for p in phrases if p.keyword == kw)
+            cells = []
+            for s in ran:
+                c = curves[s["name"]].get(kw)
+                if c is None or n == 0:
+                    cells.append("—")
+                    continue
+                a = c.miss_at(TARGETS[0])
+                fired = [] if a.above_all else nearmiss.false_accepts(
+                    kw, ndets.get(s["name"], []), phrases, a.threshold, bool(s.get("runs")))
+                tot[s["name"]][0] += len(fired)
+                tot[s["name"]][1] += n
+                cells.append(f"{len(fired)} / {n}" + (f" ({', '.join(fired)})" if fired else ""))
+                results.setdefault("nearmiss", {}).setdefault(s["name"], {})[kw] = {
+                    "phrases": n, "fired": fired, "threshold": a.threshold}
+            lines.append(f"| {kw} | {n} | " + " | ".join(cells) + " |")
+        lines.append("| **all** | | " + " | ".join(
+            f"{f} / {n} ({100 * f / n:.0f} %)" if n else "—" for f, n in tot.values()) + " |")
+        lines.append("")
     # ---- alexa side by side
     alexa = [s for s in ran if "alexa" in curves[s["name"]]]
     lines += ["## alexa, side by side", "",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from . import data, noise
+from . import data, nearmiss, noise
 from .data import SR, log
 from .metrics import Instance
 
@@ -37,6 +37,12 @@ def _speech_level(x: np.ndarray, frame: int = 320) -> float:
     return float(np.percentile(r, 90)) + 1e-9
 
 
+def _babble_pool(work: Path, seed: int) -> list[np.ndarray]:
+    """Talkers for the babble noise: held-out TTS made here (cached)."""
+    items = data.make_tts_pool(work / "tts_babble", 600.0, seed + 1, "babble")
+    return [data.load_audio(i["path"]) for i in items]
+
+
 def _background_items(params: dict, work: Path, target: float
                       ) -> tuple[list[tuple[str, np.ndarray, bool]], list[np.ndarray], dict]:
     """Background pieces (name, audio, already_levelled), a babble pool, and a description.
@@ -46,8 +52,7 @@ def _background_items(params: dict, work: Path, target: float
     with text-to-speech made here from fortunes entries longer than any training sentence."""
     seed = params["seed"]
     speech_seconds = params["background_hours"] * 3600 * params["speech_fraction"]
-    babble_items = data.make_tts_pool(work / "tts_babble", 600.0, seed + 1, "babble")
-    babble_pool = [data.load_audio(i["path"]) for i in babble_items]
+    babble_pool = _babble_pool(work, seed)
     segs: list[tuple[str, np.ndarray, bool]] = []
     desc: dict = {}
     total = 0.0
@@ -73,7 +78,7 @@ def _background_items(params: dict, work: Path, target: float
     if held:
         desc["heldout_streams"] = (f"{used} held-out background streams of the training tool "
                                    f"({data.splits_dir()}/background_heldout.txt: held-out TTS "
-                                   f"sentences and near-miss words, a held-out FSDD speaker, words "
+                                   f"sentences, a held-out FSDD speaker, words "
                                    f"recorded by people in held-out languages (ktuberling-data), "
                                    f"noise beds), "
                                    f"{total / 60:.1f} min")
@@ -91,8 +96,10 @@ def _background_items(params: dict, work: Path, target: float
         desc["tts"] = (f"{len(items)} utterances ({tts_sec / 60:.1f} min) synthesised here by "
                        f"espeak-ng ({engines.get('espeak-ng', 0)}) and flite "
                        f"({engines.get('flite', 0)}), {len(voices)} voice settings, reading "
-                       f"fortunes(6) entries of {data.MIN_TEXT}-400 characters (training only "
-                       f"uses entries of at most 90), keyword words filtered out")
+                       f"{len({i['text'] for i in items})} fortunes(6) entries of "
+                       f"{data.MIN_TEXT}-400 characters (training only uses entries of at most 90; "
+                       f"when more speech is needed than the entries give, they are read again by "
+                       f"other randomly drawn voices), keyword words filtered out")
     desc["source"] = " + ".join(desc.values()) if desc else "none"
     return segs, babble_pool, desc
 
@@ -111,13 +118,15 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
         f"{int(Path(p).stat().st_mtime) if Path(p).exists() else 0}" for p in held]
     key = _params_key(params, clips)
     manifest_path = out / "manifest.json"
+    work = data.cache_dir() / "eval" / "work"
+    near = lambda pool: nearmiss.build(out, seed, level_dbfs, snr_db, jitter_db, pool, force)
     if manifest_path.exists() and not force:
         m = json.loads(manifest_path.read_text())
         if m.get("key") == key and all((out / s["file"]).exists() for s in m["streams"]):
             log(f"streams up to date in {out}")
+            m["nearmiss"] = near(lambda: _babble_pool(work, seed))
             return m
     out.mkdir(parents=True, exist_ok=True)
-    work = data.cache_dir() / "eval" / "work"
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
 
@@ -226,6 +235,7 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
                    f"below the nominal speech level"),
     }
     manifest_path.write_text(json.dumps(manifest, indent=1))
+    manifest["nearmiss"] = near(lambda: babble_pool)
     return manifest
 
 

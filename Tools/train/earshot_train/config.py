@@ -28,16 +28,22 @@ KEYWORD_TEXTS = {
     "view_glass": ["view glass", "View glass", "view glass!"],
 }
 
-# Near misses and fragments that must NOT trigger (labelled _unknown_).
-NEAR_MISSES = [
-    "alex", "alexander", "a lexus", "lexa", "election", "alexis", "alas", "relax", "a letter",
-    "computing", "commuter", "compute", "come pewter", "compete", "commute her", "competitor", "computed",
-    "jar", "jars", "service", "nervous", "carvings", "harvest", "travis", "jarred", "garbage",
-    "smart", "mirror", "smarter", "smart mister", "mister", "near her", "smart error", "start mirror",
-    "snow", "boy", "snowball", "snowy", "slow boy", "no boy", "cowboy", "snowplow", "show boy",
-    "view", "glass", "new glass", "few glasses", "view class", "blue grass", "eyeglass", "review",
-    "hourglass", "viewer", "interview", "class", "grass",
-]
+# Near misses and fragments that must NOT trigger (labelled _unknown_), grouped by the keyword each
+# one imitates. Some are close to homophones ("come pewter"); the held-out ones are scored on their own
+# (Tools/eval: near-miss false accepts), not mixed into the general background of the test streams.
+NEAR_MISS_TARGETS = {
+    "alexa": ["alex", "alexander", "a lexus", "lexa", "election", "alexis", "alas", "relax", "a letter"],
+    "computer": ["computing", "commuter", "compute", "come pewter", "compete", "commute her", "competitor",
+                 "computed"],
+    "jarvis": ["jar", "jars", "service", "nervous", "carvings", "harvest", "travis", "jarred", "garbage"],
+    "smart_mirror": ["smart", "mirror", "smarter", "smart mister", "mister", "near her", "smart error",
+                     "start mirror"],
+    "snowboy": ["snow", "boy", "snowball", "snowy", "slow boy", "no boy", "cowboy", "snowplow", "show boy"],
+    "view_glass": ["view", "glass", "new glass", "few glasses", "view class", "blue grass", "eyeglass", "review",
+                   "hourglass", "viewer", "interview", "class", "grass"],
+}
+NEAR_MISSES = [w for kw in KEYWORDS for w in NEAR_MISS_TARGETS[kw]]
+"""All near misses in one list (this order names the synthetic files and seeds their voices)."""
 
 COMMON_WORDS = (
     "the of and to in is you that it he was for on are as with his they at be this have from or one had by "
