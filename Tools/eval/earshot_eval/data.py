@@ -197,7 +197,7 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
     if manifest.exists():
         m = json.loads(manifest.read_text())
         if (m.get("seconds_target") == seconds and m.get("seed") == seed
-                and m.get("min_text") == MIN_TEXT):
+                and m.get("min_text") == MIN_TEXT and m.get("readings", 1) == READINGS):
             return m["items"]
     for tool in ("espeak-ng", "flite"):
         if shutil.which(tool) is None:
@@ -238,6 +238,7 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
         if str(old) not in {i["path"] for i in items}:
             old.unlink()
     manifest.write_text(json.dumps({"seconds_target": seconds, "seed": seed, "min_text": MIN_TEXT,
+                                    "readings": READINGS,
                                     "items": items},
                                    indent=1))
     return items

@@ -14,6 +14,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train-seed", type=int, default=None,
+                    help="seed of weight initialisation and shuffling only (default: --seed); the data stay --seed's")
     ap.add_argument("--eval-only", action="store_true",
                     help="train step: re-evaluate the exported model without training (thresholds, report, card)")
     ap.add_argument("--smoke", action="store_true", help="tiny run; writes to $EARSHOT_MODELS (not Models/)")
@@ -67,7 +69,7 @@ def main() -> None:
         print(f"features: {time.time() - t1:.0f} s", flush=True)
         if a.step in ("train", "all"):
             from .train import run
-            run(paths, data, epochs=a.epochs, seed=a.seed, smoke=a.smoke, started=t0, eval_only=a.eval_only)
+            run(paths, data, epochs=a.epochs, seed=a.seed if a.train_seed is None else a.train_seed, smoke=a.smoke, started=t0, eval_only=a.eval_only)
     print(f"total: {time.time() - t0:.0f} s", flush=True)
 
 
