@@ -6,7 +6,7 @@ import Testing
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The shipped wake-word models give the TFLite reference interpreter's bytes on the inputs that
-/// Tools/check_bitexact.py stored (regenerate them with `--write-golden` after retraining).
+/// Tools/check_bitexact.py stored (regenerate them after retraining with `--n 29 --write-golden`: 29 random inputs plus all −128, all 127 and zeros).
 @Test(arguments: ["earshot-kws", "earshot-kws-stream"])
 func shippedModelMatchesTFLiteReference(_ name: String) throws {
     let model = try TFLiteModel(path: repositoryRoot.appendingPathComponent("Models/\(name).tflite").path)

@@ -84,7 +84,8 @@ def _background_items(params: dict, work: Path, target: float
                                    f"{total / 60:.1f} min")
     rest = speech_seconds - total
     if rest > 1.0:
-        items = data.make_tts_pool(work / "tts_background", rest, seed, "bg")
+        # one pool per background size, so streams of different lengths do not rebuild each other's speech
+        items = data.make_tts_pool(work / f"tts_background_{params['background_hours']:g}h", rest, seed, "bg")
         for i in items:
             segs.append((Path(i["path"]).name, data.load_audio(i["path"]), False))
         engines: dict[str, int] = {}

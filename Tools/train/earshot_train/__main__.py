@@ -39,6 +39,14 @@ def main() -> None:
             "command": cmd, "date": datetime.date.today().isoformat(), "results": res,
             "background": man.get("background_speech", {}).get("source", ""),
         }
+        long_dir = paths.cache / "eval-10h"  # Earshot alone on a ≥ 10 h background (Tools/eval/run.sh --background-hours 11.5)
+        if (long_dir / "results.json").exists():
+            lmd = (long_dir / "report.md").read_text().splitlines()
+            lcmd = next((l.split("`")[1] for l in lmd if l.startswith("Command: `")), "")
+            lman = json.loads((long_dir / "streams" / "manifest.json").read_text())
+            report["eval_streams"]["long"] = {
+                "command": lcmd.replace(str(REPO) + "/", ""), "results": json.loads((long_dir / "results.json").read_text()),
+                "background": lman.get("background_speech", {}).get("source", "")}
         rep_path.write_text(json.dumps(report, indent=2) + "\n")
         summary = json.loads((paths.cache / "data_summary.json").read_text())
         write_card(paths, report, summary, paths.models / "README.md")

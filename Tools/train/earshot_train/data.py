@@ -494,6 +494,9 @@ LATE_REAL_REPS = 2
 LATE_TTS_EVERY = 2
 """Late negatives: 2 per training recording, 1 per 2nd synthetic keyword (≈ 1 per 3 keyword windows)."""
 
+TUNE_NOISY_STREAMS = 6
+"""Noisy threshold-tuning streams of 6 min (0.6 h) beside the 2 quiet ones (0.2 h)."""
+
 MINE_NOISY_STREAMS = 20
 """Noisy hard-negative mining streams of 6 min (2 h) beside the 10 quiet ones (1 h)."""
 
@@ -510,6 +513,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
                       sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8))
     jobs = [j for j, _, _ in plan]
+    made = {"tts": sum(1 for j in jobs if not Path(j.out).exists())}  # work this run does (not cached)
     written = tts.synthesize_jobs(jobs, workers)
     tts_sources = [(w, lab, split) for (j, lab, split), w in zip(plan, written) if w]
 
@@ -548,6 +552,11 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     tune_src = [p for p, l, s in tts_sources if "/sent/" in p and s == "val"]
     tune = heldout_streams(paths, tune_src, np.random.default_rng(seed + 11), n_streams=max(1, n(2)),
                            minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "tune", prefix="tune")
+    # and the same validation sentences at 0–15 dB SNR: default thresholds must hold in noise too (with the quiet
+    # streams alone they gave 7–19 false alarms per hour on the noisy held-out background)
+    tune += heldout_streams(paths, tune_src, np.random.default_rng(seed + 19), n_streams=max(1, n(TUNE_NOISY_STREAMS)),
+                            minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "tune", prefix="tune_snr",
+                            snr_db=(0.0, 15.0))
     _write_csv(paths.splits / "tune_streams.txt", [(s, BACKGROUND) for s in tune])
     # hard-negative mining streams: training-side negative speech only (training mines the windows on
     # which a first model fires and trains on them as _unknown_)
@@ -614,6 +623,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     for split in ("train", "val"):
         todo = items[split]
         print(f"render: {split}: {len(todo)} clips", flush=True)
+        made["windows"] = made.get("windows", 0) + sum(1 for it in todo if not Path(it[2]).exists())
         with Pool(workers) as pool:
             res = pool.map(render, todo, chunksize=16)
         rows = [(r, it[1]) for r, it in zip(res, todo) if r]
@@ -639,6 +649,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         "mining_hours": len(mine) * (6.0 if scale >= 1 else 0.5) / 60,
     }
     summary["prepare_seconds"] = round(time.time() - started, 1)
+    summary["prepare_made"] = made
     (paths.cache / "data_summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2), flush=True)
     return summary
