@@ -45,7 +45,7 @@ def main() -> None:
             lcmd = next((l.split("`")[1] for l in lmd if l.startswith("Command: `")), "")
             lman = json.loads((long_dir / "streams" / "manifest.json").read_text())
             report["eval_streams"]["long"] = {
-                "command": lcmd.replace(str(REPO) + "/", ""), "results": json.loads((long_dir / "results.json").read_text()),
+                "command": lcmd.replace(str(REPO) + "/", "").replace(str(paths.cache), "$EARSHOT_CACHE"), "results": json.loads((long_dir / "results.json").read_text()),
                 "background": lman.get("background_speech", {}).get("source", "")}
         rep_path.write_text(json.dumps(report, indent=2) + "\n")
         summary = json.loads((paths.cache / "data_summary.json").read_text())
