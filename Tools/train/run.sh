@@ -10,6 +10,7 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get the TTS engines
+#   EARSHOT_RECIPE  training data recipe: a3 (default, the shipped model), a2 (model v8), a4 (experiment)
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
 #                  earshot,openwakeword,microwakeword,pocketsphinx)
@@ -39,9 +40,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q -r "$repo/Tools/requirements.txt"
 
-# The Swift feature extractor: training features come from the runtime's own MFCC code.
+# The Swift feature extractor: training features come from the runtime's own MFCC code. On a fresh
+# machine its C libraries (FFTW, ALSA, libsndfile, libsoxr) come first.
 export EARSHOT_BIN="${EARSHOT_BIN:-$repo/.build/release/earshot}"
 if [ ! -x "$EARSHOT_BIN" ]; then
+  [ "${EARSHOT_SKIP_APT:-0}" = 1 ] || "$repo/Tools/install-deps.sh"
   (cd "$repo" && swift build -c release --product earshot)
 fi
 

@@ -159,7 +159,7 @@ FLITE_VOICES = ["slt", "rms", "awb", "kal16"]
 
 
 READINGS = 3
-"""How often one text may be read (by different voices) when the background needs more speech than the
+"""How often one text may be read (each time by a randomly drawn voice) when the background needs more speech than the
 fortunes entries give once (about 4.5 h)."""
 
 
@@ -197,7 +197,9 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
     if manifest.exists():
         m = json.loads(manifest.read_text())
         if (m.get("seconds_target") == seconds and m.get("seed") == seed
-                and m.get("min_text") == MIN_TEXT and m.get("readings", 1) == READINGS):
+                and m.get("min_text") == MIN_TEXT
+                # a pool made before READINGS existed is still valid if it never needed a second reading
+                and (m.get("readings", 1) == READINGS or len({i["text"] for i in m["items"]}) == len(m["items"]))):
             return m["items"]
     for tool in ("espeak-ng", "flite"):
         if shutil.which(tool) is None:
@@ -209,7 +211,7 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
     rng.shuffle(texts)
     out_dir.mkdir(parents=True, exist_ok=True)
     items, total, k = [], 0.0, 0
-    # Each text once; if that is not enough speech, the texts again in another voice (up to 3 readings).
+    # Each text once; if that is not enough speech, the texts again, each in a newly drawn voice (up to 3 readings).
     while total < seconds and k < READINGS * len(texts):
         text = texts[k % len(texts)]
         if rng.random() < 0.6:

@@ -57,7 +57,10 @@ def build(out: Path, seed: int, level_dbfs: float, snr_db: float, jitter_db: flo
     rows = heldout_phrases()
     if not rows:
         return None
-    key = hashlib.sha256(json.dumps([rows, seed, level_dbfs, snr_db, jitter_db]).encode()).hexdigest()[:16]
+    # the phrases' audio by size and time too: a new cache re-synthesises them at the same paths
+    stamp = [(p, kw, t) + ((Path(p).stat().st_size, int(Path(p).stat().st_mtime)) if Path(p).exists() else (0, 0))
+             for p, kw, t in rows]
+    key = hashlib.sha256(json.dumps([stamp, seed, level_dbfs, snr_db, jitter_db]).encode()).hexdigest()[:16]
     meta = out / "nearmiss.json"
     if not force and meta.exists() and (out / FILE).exists():
         m = json.loads(meta.read_text())

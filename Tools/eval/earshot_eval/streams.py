@@ -100,7 +100,7 @@ def _background_items(params: dict, work: Path, target: float
                        f"{len({i['text'] for i in items})} fortunes(6) entries of "
                        f"{data.MIN_TEXT}-400 characters (training only uses entries of at most 90; "
                        f"when more speech is needed than the entries give, they are read again by "
-                       f"other randomly drawn voices), keyword words filtered out")
+                       f"newly drawn random voices), keyword words filtered out")
     desc["source"] = " + ".join(desc.values()) if desc else "none"
     return segs, babble_pool, desc
 
@@ -127,6 +127,15 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
             log(f"streams up to date in {out}")
             m["nearmiss"] = near(lambda: _babble_pool(work, seed))
             return m
+        if m.get("key") != key:  # say what changed: a rebuild of long streams costs minutes to hours
+            old = m.get("params") or {}
+            changed = [f"{k} {old.get(k)!r} → {v!r}" for k, v in params.items()
+                       if k != "heldout_background" and old.get(k) != v]
+            if old.get("heldout_background") != params["heldout_background"]:
+                changed.append("the training tool's held-out background streams changed")
+            if not changed:
+                changed.append("the held-out keyword clips changed")
+            log(f"streams in {out} were built with other settings ({'; '.join(changed)}); rebuilding them")
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)

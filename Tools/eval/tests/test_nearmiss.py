@@ -55,6 +55,28 @@ class NearMissTest(unittest.TestCase):
             self.assertEqual(res["nearmiss"]["A"]["computer"]["fired"], ["come pewter"])
             self.assertNotIn("alexa", res["nearmiss"]["A"])  # A has no alexa model: "—", no figure
 
+    def test_report_table_keyword_off(self):
+        """A keyword whose every score is a false alarm has no 1 FA/h point: "off", not "0 / n", and no figure."""
+        labels = [Instance("s.wav", "computer", 10.0 * k, 10.0 * k + 1) for k in range(1, 3)]
+        bh = background_hours(1800.0, labels)  # 0.5 h: 1 FA/h allows no false alarm
+        a = [Detection("s.wav", "computer", 100.0 + 10 * k, 0.99) for k in range(3)]  # all false alarms
+        sa = {"name": "A", "description": "a", "keywords": ["computer"]}
+        curves = {"A": curves_for(sa, a, labels, bh)}
+        manifest = {"background_hours": bh, "total_hours": 0.5,
+                    "streams": [{"file": "s.wav", "seconds": 1800.0}],
+                    "keyword_instances": {"computer": 2}, "keyword_source": "test",
+                    "background_speech": {"source": "test"}, "noise": {"s.wav": "none"},
+                    "mixing": "none", "nearmiss": {"source": "test", "seconds": 60.0}}
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            write_report(out, manifest, [sa], curves, "run.sh --test", {"A": a}, labels,
+                         near=(PHRASES, {"A": []}))
+            md = (out / "report.md").read_text()
+            self.assertIn("| computer | 2 | off |", md)
+            self.assertIn("| **all** | | — |", md)
+            res = json.loads((out / "results.json").read_text())
+            self.assertNotIn("computer", res.get("nearmiss", {}).get("A", {}))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -151,10 +151,12 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                       f"{made.get('windows', 0):,} windows (the rest came from the cache; from an empty cache on a fresh "
                       f"2-core machine see Tools/train/README.md)")
     hn = tr.get("hard_negatives") or {}
-    hn_text = (f" Then hard-negative mining: the first model ran over {src.get('mining_hours', 0):.1f} h of long streams of "
-               f"training-side negative speech (1 h over quiet noise beds, 2 h at 0–15 dB SNR); the {hn.get('windows', 0):,} windows where a keyword scored "
+    rounds = hn.get("rounds") or ([{"windows": hn.get("windows", 0), "epochs": hn.get("epochs", 0)}] if hn.get("windows") else [])
+    round_text = "; then ".join(f"round {i + 1}: {r['windows']:,} windows, {r['epochs']} epochs" for i, r in enumerate(rounds))
+    hn_text = (f" Then hard-negative mining: the model ran over {src.get('mining_hours', 0):.1f} h of long streams of "
+               f"training-side negative speech (over quiet noise beds and at 0–15 dB SNR); the windows where a keyword scored "
                f"≥ {hn.get('threshold', 0)} (one per local peak) were added {hn.get('repeats', 0)}× as `_unknown_` and training went on "
-               f"for {hn.get('epochs', 0)} more epochs." if hn.get("windows") else "")
+               f"({round_text}; each round mines with the model the round before left)." if hn.get("windows") else "")
     hn_epochs = f" + {hn['epochs']} after mining" if hn.get("windows") else ""
     ls = tr.get("label_smoothing")
     ls_text = (f" Label smoothing {ls} keeps the int8 softmax below its 255/256 ceiling, so scores still rank the "

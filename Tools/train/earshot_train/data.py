@@ -21,7 +21,7 @@ import numpy as np
 from scipy.signal import butter, sosfilt
 
 from . import audio, tts
-from .config import (BACKGROUND, COMMON_WORDS, FSDD_HELDOUT_SPEAKERS, KEYWORD_TEXTS, KEYWORDS, NEAR_MISS_TARGETS,
+from .config import (BACKGROUND, RECIPE, COMMON_WORDS, FSDD_HELDOUT_SPEAKERS, KEYWORD_TEXTS, KEYWORDS, NEAR_MISS_TARGETS,
                      NEAR_MISSES, PLACEMENT, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 W = WINDOW_SAMPLES
@@ -56,7 +56,13 @@ def real_keyword_split(paths: Paths, val_mod: int = 7) -> list[tuple[str, str, s
     return out
 
 
-def fortune_sentences(max_len: int = 90, min_len: int = 20) -> list[str]:
+EVAL_FORTUNE_FILES = {"fortunes", "literature", "people", "wisdom", "food", "science", "riddles", "education", "work",
+                      "love", "pets", "platitudes", "humorists", "politics"}
+"""The fortunes files whose long entries (≥ 110 characters) Tools/eval reads for its test background
+(Tools/eval/earshot_eval/data.py FORTUNE_FILES): the long readings for training come from the other files only."""
+
+
+def fortune_sentences(max_len: int = 90, min_len: int = 20, skip_files: set[str] = frozenset()) -> list[str]:
     """Single-sentence-ish lines from the fortunes packages (plain text, no markup)."""
     roots = [Path("/usr/share/games/fortunes")]
     seen, out = set(), []
@@ -64,7 +70,7 @@ def fortune_sentences(max_len: int = 90, min_len: int = 20) -> list[str]:
         if not root.exists():
             continue
         for f in sorted(root.iterdir()):
-            if f.suffix in (".dat", ".u8") or f.is_dir() or f.name.startswith("off"):
+            if f.suffix in (".dat", ".u8") or f.is_dir() or f.name.startswith("off") or f.name in skip_files:
                 continue
             try:
                 text = f.read_text(errors="ignore")
@@ -82,7 +88,8 @@ def fortune_sentences(max_len: int = 90, min_len: int = 20) -> list[str]:
 
 def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_miss_reps: int,
                common_reps: int, sentences: int, word_fraction: float = 1.0,
-               extra_near_reps: int = 0) -> list[tuple[tts.Job, str, str]]:
+               extra_near_reps: int = 0, extra_sentences: int = 0,
+               long_reads: int = 0) -> list[tuple[tts.Job, str, str]]:
     """TTS jobs with (label, split). Sentences are split train / val / heldout (background streams)."""
     engines = tts.available_engines()
     weights = {"espeak": 5, "mbrola": 2, "flite": 2, "festival": 1.5, "pico": 1, "piper": 2.5}
@@ -129,6 +136,26 @@ def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_mi
             e = str(rng2.choice(eng, p=p))
             out = paths.tts / "near" / f"{re.sub('[^a-z]', '_', w)}_{e}_{r}.wav"
             plan.append((tts.random_job(e, w, out, rng2), UNKNOWN, "train"))
+    # extra training-only sentences (recipe a3): fortunes lines the plan above left out, so none of them is a
+    # validation, tuning or held-out sentence; their own generator again keeps everything above unchanged
+    rng3 = np.random.default_rng(4343)
+    rest = rng3.permutation(np.setdiff1d(np.arange(len(sents)), order))[:extra_sentences]
+    w3 = {"espeak": 4, "mbrola": 2, "flite": 2, "pico": 1, "piper": 1}
+    eng3 = [e for e in eng if e in w3]
+    p3 = np.array([w3[e] for e in eng3], float)
+    p3 /= p3.sum()
+    for k, j in enumerate(rest):
+        e = str(rng3.choice(eng3, p=p3))
+        out = paths.tts / "sent" / f"x{k:05d}_{e}.wav"
+        plan.append((tts.random_job(e, sents[j], out, rng3), UNKNOWN, "train"))
+    # long readings (a4): fortunes entries of 91–300 characters from files the test background never reads, read
+    # in one go like the test background's speech; for mining streams of continuous speech and one crop each
+    long = fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES)
+    rng4 = np.random.default_rng(4444)
+    for k, j in enumerate(rng4.permutation(len(long))[:long_reads]):
+        e = str(rng4.choice(eng3, p=p3))
+        out = paths.tts / "long" / f"l{k:05d}_{e}.wav"
+        plan.append((tts.random_job(e, long[j], out, rng4), UNKNOWN, "train"))
     return plan
 
 
@@ -217,7 +244,7 @@ AUG_P = [0.08, 0.15, 0.1, 0.22, 0.15, 0.05, 0.12, 0.13]
 """Noise for augmenting training windows and the noisy mining streams. Babble-like (babble, cafe) and
 appliance (fan) noise are where the 2026-12-02 model missed most (hits at its zero-false-alarm thresholds:
 babble 39 %, cafe 50 %, appliance 60 %, pink/brown/music 87-90 %)."""
-AUG_VERSION = "a2"
+AUG_VERSION = "a2"  # a3 adds data (extra sentences, mining streams) but renders windows as a2 does
 """Part of every rendered window's cache key: bump when augmentation changes so windows are re-rendered."""
 REAL_REPS = 8
 """Augmented windows per training recording of a keyword (the scarcest data: ~190 recordings per keyword)."""
@@ -497,8 +524,24 @@ LATE_TTS_EVERY = 2
 TUNE_NOISY_STREAMS = 6
 """Noisy threshold-tuning streams of 6 min (0.6 h) beside the 2 quiet ones (0.2 h)."""
 
-MINE_NOISY_STREAMS = 20
-"""Noisy hard-negative mining streams of 6 min (2 h) beside the 10 quiet ones (1 h)."""
+EXTRA_SENTENCES = 4000 if RECIPE in ("a3", "a4") else 0
+"""Training-only fortunes sentences beyond the 2000 of the split (a3): 2 crops each, and more speech to mine."""
+
+EXTRA_CROPS = 2
+"""Crops per extra sentence (the 1200 training sentences of the split keep 5)."""
+
+MINE_QUIET_STREAMS = 10 if RECIPE == "a2" else 12
+MINE_NOISY_STREAMS = 20 if RECIPE == "a2" else 40
+"""Hard-negative mining streams of 6 min: a2 20 at 0–15 dB SNR (2 h) beside 10 quiet ones (1 h); a3 40 (4 h) and 12 (1.2 h)."""
+
+LONG_READS = 4000 if RECIPE == "a4" else 0
+"""Long training-only readings (a4; as many as the non-test fortunes files give, about 3,700)."""
+
+MINE_LONG_STREAMS = 80
+"""Mining streams of continuous long readings at 0–15 dB SNR (a4): 80 × 6 min = 8 h."""
+
+MINE_TAG = "" if RECIPE == "a2" else "_b"
+"""Names the mining streams of the a3 speech pool (mine_b_NN, mine_b_snr_NN), so a2's (mine_NN, mine_snr_NN) are not reused."""
 
 HELDOUT_MINUTES = 7.0
 """Length of each held-out background stream (8 of them: 0.93 h)."""
@@ -511,7 +554,8 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     rng = np.random.default_rng(seed)
     n = lambda v: max(1, int(round(v * scale)))
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
-                      sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8))
+                      sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8),
+                      extra_sentences=n(EXTRA_SENTENCES), long_reads=n(LONG_READS))
     jobs = [j for j, _, _ in plan]
     made = {"tts": sum(1 for j in jobs if not Path(j.out).exists())}  # work this run does (not cached)
     written = tts.synthesize_jobs(jobs, workers)
@@ -562,13 +606,18 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     # which a first model fires and trains on them as _unknown_)
     mine_src = [p for p, l, s in tts_sources if s == "train" and ("/sent/" in p or "/near/" in p or "/words/" in p)]
     mine_src += [p for p, l, s in fsdd + kt if s == "train"]
-    mine = heldout_streams(paths, mine_src, np.random.default_rng(seed + 13), n_streams=max(1, n(10)),
-                           minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix="mine")
+    mine = heldout_streams(paths, mine_src, np.random.default_rng(seed + 13), n_streams=max(1, n(MINE_QUIET_STREAMS)),
+                           minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix=f"mine{MINE_TAG}")
     # the same negatives again at 0–15 dB SNR (the test streams use 10 dB): what the network must not
     # fire on in noise, which the quiet-noise streams above do not show it
     mine += heldout_streams(paths, mine_src, np.random.default_rng(seed + 17), n_streams=max(1, n(MINE_NOISY_STREAMS)),
-                            minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix="mine_snr",
+                            minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix=f"mine{MINE_TAG}_snr",
                             snr_db=(0.0, 15.0))
+    long_src = [p for p, l, s in tts_sources if "/long/" in p]
+    if long_src:
+        mine += heldout_streams(paths, long_src, np.random.default_rng(seed + 23), n_streams=max(1, n(MINE_LONG_STREAMS)),
+                                minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix="mine_long_snr",
+                                snr_db=(0.0, 15.0))
     _write_csv(paths.splits / "mining_streams.txt", [(s, BACKGROUND) for s in mine])
 
     items = {"train": [], "val": []}
@@ -604,6 +653,10 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
             add(s, p, lab, 2 if s == "train" else 1, "train" if s == "train" else "val")
         elif "/words/" in p:
             add("train", p, lab, 1, "train")
+        elif "/long/" in p:  # long readings: one crop each (they are mined as streams too)
+            add("train", p, lab, 1, "crop")
+        elif "/sent/x" in p:  # extra training sentences
+            add("train", p, lab, EXTRA_CROPS, "crop")
         elif "/sent/" in p and s in ("train", "val"):
             add(s, p, lab, 5 if s == "train" else 1, "crop")
     for p, lab, s in kt:
@@ -639,6 +692,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         "tts_near_miss": sum(1 for p, _, _ in tts_sources if "/near/" in p),
         "tts_words": sum(1 for p, _, _ in tts_sources if "/words/" in p),
         "tts_sentences": sum(1 for p, _, _ in tts_sources if "/sent/" in p),
+        "tts_long_reads": sum(1 for p, _, _ in tts_sources if "/long/" in p),
         "fsdd_train": sum(1 for r in fsdd if r[2] == "train"),
         "recorded_words_train": sum(1 for r in kt if r[2] == "train"),
         "recorded_words_heldout": sum(1 for r in kt if r[2] == "heldout"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (ARCH, BACKGROUND, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
+from .config import (ARCH, BACKGROUND, RECIPE, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
                      SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
@@ -223,6 +223,12 @@ confident windows and a threshold sweep can separate them."""
 HARD_NEG_THRESHOLD = 0.25
 HARD_NEG_REPEATS = 3
 FINETUNE_EPOCHS = 20
+MINING_ROUNDS = 1 if RECIPE == "a2" else 2
+"""Rounds of mining + fine-tuning (a3, a4: two; the second mines what the fine-tuned model still fires on)."""
+ROUND_EPOCHS = [FINETUNE_EPOCHS, 10]
+ROUND_LR = [1e-3, 5e-4]
+MAX_MINED = 6000 if RECIPE == "a2" else 12000
+"""Hard-negative windows kept per round (the highest-scoring ones)."""
 
 
 def class_weights(y: np.ndarray) -> np.ndarray:
@@ -258,7 +264,7 @@ def fit(model, xtr, ytr, cw, xva, yva, epochs: int, seed: int, lr: float) -> Non
     model.fit(ds, epochs=epochs, validation_data=val, verbose=2)
 
 
-def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = 6000) -> np.ndarray:
+def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = MAX_MINED) -> np.ndarray:
     """Feature windows of the mining streams (training-side negatives only) where the float model gives
     some keyword at least HARD_NEG_THRESHOLD, one per local peak (peaks ≥ 0.3 s apart)."""
     from .features import extract_stream
@@ -327,15 +333,20 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         # Phase 2: hard-negative mining. The phase-1 model runs over long streams of training-side
         # negative speech and noise; every window where a keyword scores high is added as _unknown_,
         # and training goes on with them (the false alarms the model would make are what it learns from).
-        xh = mine_hard_negatives(paths, model)
-        mined = {"windows": int(len(xh)), "repeats": HARD_NEG_REPEATS,
-                 "threshold": HARD_NEG_THRESHOLD, "epochs": FINETUNE_EPOCHS}
-        if len(xh):
+        # A second round mines what the fine-tuned model still fires on (a3).
+        mined = {"windows": 0, "rounds": [], "repeats": HARD_NEG_REPEATS, "threshold": HARD_NEG_THRESHOLD,
+                 "epochs": sum(ROUND_EPOCHS[:MINING_ROUNDS])}
+        for r in range(MINING_ROUNDS):
+            xh = mine_hard_negatives(paths, model)
+            mined["rounds"].append({"windows": int(len(xh)), "epochs": ROUND_EPOCHS[r], "lr": ROUND_LR[r]})
+            mined["windows"] += int(len(xh))
+            if not len(xh):
+                break
             xtr = np.concatenate([xtr] + [xh] * HARD_NEG_REPEATS)
             ytr = np.concatenate([ytr, np.full(len(xh) * HARD_NEG_REPEATS, LABELS.index(UNKNOWN), ytr.dtype)])
             counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
             cw = class_weights(ytr)
-            fit(model, xtr, ytr, cw, xva, yva, max(1, FINETUNE_EPOCHS if not smoke else 1), seed + 1, lr=1e-3)
+            fit(model, xtr, ytr, cw, xva, yva, max(1, ROUND_EPOCHS[r] if not smoke else 1), seed + 1 + r, lr=ROUND_LR[r])
         train_s = time.time() - t0
         paths.work.mkdir(parents=True, exist_ok=True)
         model.save(paths.work / (f"{MODEL_NAME}-smoke.keras" if smoke else f"{MODEL_NAME}.keras"))
