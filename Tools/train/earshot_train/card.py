@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .config import EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
+from .config import RECIPE, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
     SMOOTHING_INFERENCES, WINDOW_SAMPLES, Paths
 from .data import LATE_END_GAP, POS_END_GAP
-from .train import BLOCKS, HEAD_STEPS, STEM
+from .train import BLOCKS, HEAD_STEPS, STEM, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT
 
 
 def eval_section(ev: dict | None) -> str:
@@ -150,6 +150,8 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
         prep_text += (f" in the run that wrote this card, which synthesised {made.get('tts', 0):,} clips and rendered "
                       f"{made.get('windows', 0):,} windows (the rest came from the cache; from an empty cache on a fresh "
                       f"2-core machine see Tools/train/README.md)")
+    long_text = (f", {src['tts_long_reads']:,} long readings of fortunes entries from files the test background never reads"
+                 if src.get("tts_long_reads") else "")
     hn = tr.get("hard_negatives") or {}
     rounds = hn.get("rounds") or ([{"windows": hn.get("windows", 0), "epochs": hn.get("epochs", 0)}] if hn.get("windows") else [])
     round_text = "; then ".join(f"round {i + 1}: {r['windows']:,} windows, {r['epochs']} epochs" for i, r in enumerate(rounds))
@@ -223,9 +225,9 @@ Cost at this stride: {m['macs'] * inf_per_s / 1e6:.2f} M MAC per second of audio
 Validation clips are rendered from data never used in training: held-out speakers of the recorded
 keywords (each held-out recording twice: as recorded, and with added noise 5–20 dB SNR / reverb),
 held-out TTS sentences and near-miss words, the held-out FSDD speaker, and fresh noise.
-Threshold per keyword = the lowest value in 0.30…0.98 at which ≤ 0.5 % of the validation clips of all
+Threshold per keyword = the lowest value in 0.30…0.98 at which ≤ {100 * VAL_FALSE_ACCEPT:g} % of the validation clips of all
 other classes score at or above it **and** the threshold-tuning streams ({report.get('tuning_hours', 0):.2f} h: validation
-sentences, a quarter over quiet noise beds and the rest at 0–15 dB SNR, separate from the held-out test streams) give ≤ 2 false alarms per hour for
+sentences, a quarter over quiet noise beds and the rest at 0–15 dB SNR, separate from the held-out test streams) give ≤ {TUNE_FA_PER_HOUR:g} false alarm(s) per hour for
 that keyword (`earshot-kws.json` → `thresholds`).
 
 * clip accuracy (argmax, {va['clips']} clips): **int8 {100 * va['accuracy_int8']:.1f} %**, float {100 * va['accuracy_float']:.1f} %
@@ -262,7 +264,8 @@ All offline; generated data is cached outside the repository in `$EARSHOT_CACHE`
   kal/ked/slt-hts, SVOX pico en-US/en-GB, piper en_US-joe-medium), random rate and pitch.
 * Unknown: {src.get('tts_near_miss', '?')} near-miss words/fragments (alexander, a lexus, computing, commuter, jar,
   service, smart, mirror, snow, boy, view, glass, …), {src.get('tts_words', '?')} common words,
-  {src.get('tts_sentences', '?')} fortune-file sentences (train/val/held-out split by sentence), FSDD spoken digits
+  {src.get('tts_sentences', '?')} fortune-file sentences (2,000 split train/val/held-out by sentence; the rest training-only,
+  recipe {RECIPE}){long_text}, FSDD spoken digits
   ({src.get('fsdd_train', '?')} clips of 4 training speakers; speaker "nicolas" is held out),
   {src.get('recorded_words_train', 0):,} words recorded by people in 23 languages (Debian's `ktuberling-data`; the
   languages fr, ru and sl, {src.get('recorded_words_heldout', 0):,} clips, are held out for the background streams).

@@ -555,7 +555,8 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     n = lambda v: max(1, int(round(v * scale)))
     plan = synth_plan(paths, rng, per_keyword=n(130), near_miss_reps=max(2, n(6)), common_reps=n(2),
                       sentences=n(2000), word_fraction=min(1.0, scale * 2), extra_near_reps=n(8),
-                      extra_sentences=n(EXTRA_SENTENCES), long_reads=n(LONG_READS))
+                      extra_sentences=n(EXTRA_SENTENCES) if EXTRA_SENTENCES else 0,
+                      long_reads=n(LONG_READS) if LONG_READS else 0)
     jobs = [j for j, _, _ in plan]
     made = {"tts": sum(1 for j in jobs if not Path(j.out).exists())}  # work this run does (not cached)
     written = tts.synthesize_jobs(jobs, workers)

@@ -14,7 +14,11 @@ from .config import (ARCH, BACKGROUND, RECIPE, MODEL_NAME, EVALUATE_EVERY_HOPS, 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
                "SOFTMAX", "LOGISTIC"}
 BUDGET_BYTES = 20480
-TUNE_FA_PER_HOUR = 2.0
+TUNE_FA_PER_HOUR = 1.0
+"""Default thresholds allow at most this many false alarms per hour on the threshold-tuning streams (was 2.0
+until the a3 model: its mid-range scores on held-out speech ran higher than on the tuning sentences)."""
+VAL_FALSE_ACCEPT = 0.002
+"""... and at most this share of the other classes' validation clips at or above the threshold (was 0.005)."""
 
 # (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
 STEM = (5, 2, 48)  # time kernel (spans all coefficients), time stride, channels
@@ -380,7 +384,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     for t, p in zip(yva, pq.argmax(1)):
         conf[t, p] += 1
 
-    # ---- thresholds: per keyword, the lowest value at which (a) ≤ 0.5 % of the non-target validation clips
+    # ---- thresholds: per keyword, the lowest value at which (a) ≤ VAL_FALSE_ACCEPT of the non-target validation clips
     # score at or above it and (b) the threshold-tuning streams (validation sentences over noise; not the
     # held-out test streams) give at most TUNE_FA_PER_HOUR false alarms per hour.
     from .features import extract_stream
@@ -407,7 +411,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         pos = pq[yva == c, c]
         chosen = 0.98
         for th in cand:
-            if np.mean(neg >= th) > 0.005:
+            if np.mean(neg >= th) > VAL_FALSE_ACCEPT:
                 continue
             n_fa = sum(sum(1 for d in detections(p, e, {k: (th if k == kw else 2.0) for k in KEYWORDS}, hop_s)
                            if d[0] == kw) for p, e in tune)
