@@ -9,7 +9,7 @@
 #   EARSHOT_CACHE  generated data (default: <repo>/../earshot-cache; never inside the repository)
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
-#   EARSHOT_SKIP_APT=1  do not apt-get the TTS engines
+#   EARSHOT_SKIP_APT=1  do not apt-get anything (the TTS engines, and the C libraries before building earshot)
 #   EARSHOT_RECIPE  training data recipe: a3 (default, the shipped model), a2 (model v8), a4 (experiment)
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.

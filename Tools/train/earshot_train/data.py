@@ -59,7 +59,8 @@ def real_keyword_split(paths: Paths, val_mod: int = 7) -> list[tuple[str, str, s
 EVAL_FORTUNE_FILES = {"fortunes", "literature", "people", "wisdom", "food", "science", "riddles", "education", "work",
                       "love", "pets", "platitudes", "humorists", "politics"}
 """The fortunes files whose long entries (≥ 110 characters) Tools/eval reads for its test background
-(Tools/eval/earshot_eval/data.py FORTUNE_FILES): the long readings for training come from the other files only."""
+(Tools/eval/earshot_eval/data.py FORTUNE_FILES; Tools/eval/tests/test_fortune_split.py holds the two lists equal):
+the long readings for training come from the other files only."""
 
 
 def fortune_sentences(max_len: int = 90, min_len: int = 20, skip_files: set[str] = frozenset()) -> list[str]:
@@ -150,7 +151,7 @@ def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_mi
         plan.append((tts.random_job(e, sents[j], out, rng3), UNKNOWN, "train"))
     # long readings (a4): fortunes entries of 91–300 characters from files the test background never reads, read
     # in one go like the test background's speech; for mining streams of continuous speech and one crop each
-    long = fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES)
+    long = fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES) if long_reads else []
     rng4 = np.random.default_rng(4444)
     for k, j in enumerate(rng4.permutation(len(long))[:long_reads]):
         e = str(rng4.choice(eng3, p=p3))

@@ -338,14 +338,14 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         # negative speech and noise; every window where a keyword scores high is added as _unknown_,
         # and training goes on with them (the false alarms the model would make are what it learns from).
         # A second round mines what the fine-tuned model still fires on (a3).
-        mined = {"windows": 0, "rounds": [], "repeats": HARD_NEG_REPEATS, "threshold": HARD_NEG_THRESHOLD,
-                 "epochs": sum(ROUND_EPOCHS[:MINING_ROUNDS])}
+        mined = {"windows": 0, "rounds": [], "repeats": HARD_NEG_REPEATS, "threshold": HARD_NEG_THRESHOLD, "epochs": 0}
         for r in range(MINING_ROUNDS):
             xh = mine_hard_negatives(paths, model)
             mined["rounds"].append({"windows": int(len(xh)), "epochs": ROUND_EPOCHS[r], "lr": ROUND_LR[r]})
             mined["windows"] += int(len(xh))
             if not len(xh):
                 break
+            mined["epochs"] += ROUND_EPOCHS[r]
             xtr = np.concatenate([xtr] + [xh] * HARD_NEG_REPEATS)
             ytr = np.concatenate([ytr, np.full(len(xh) * HARD_NEG_REPEATS, LABELS.index(UNKNOWN), ytr.dtype)])
             counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)

@@ -1,0 +1,26 @@
+"""The training tool keeps its long readings out of the fortunes files whose long entries are the test
+background here: the two lists of files must stay the same."""
+import os
+import sys
+import unittest
+
+here = os.path.dirname(__file__)
+sys.path.insert(0, os.path.join(here, ".."))
+sys.path.insert(0, os.path.join(here, "..", "..", "train"))
+
+from earshot_eval.data import FORTUNE_FILES, MIN_TEXT  # noqa: E402
+from earshot_train.data import EVAL_FORTUNE_FILES, fortune_sentences  # noqa: E402
+
+
+class FortuneSplitTest(unittest.TestCase):
+    def test_training_skips_exactly_the_test_background_files(self):
+        self.assertEqual(EVAL_FORTUNE_FILES, set(FORTUNE_FILES))
+
+    def test_training_sentences_are_shorter_than_any_background_text(self):
+        # fortune_sentences() defaults to at most 90 characters; the background reads MIN_TEXT and longer
+        self.assertLess(90, MIN_TEXT)
+        self.assertTrue(all(len(t) <= 90 for t in fortune_sentences()))
+
+
+if __name__ == "__main__":
+    unittest.main()
