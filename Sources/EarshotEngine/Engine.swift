@@ -27,15 +27,21 @@ public struct EngineOptions: Sendable {
     /// Run the model's leading time convolutions incrementally when it allows (same outputs,
     /// less work; see `Interpreter.invoke(newFrames:)`); false runs the whole network each time.
     public var streaming: Bool
+    /// Threshold sweep: one detector per threshold (every keyword at that threshold), all fed the same
+    /// posteriors, each detection stamped with its threshold (`Detection.sweepThreshold`); nil: the one
+    /// detector of the other options. Gives exactly the detections of one run per threshold at the cost of one.
+    public var sweepThresholds: [Float]?
 
     /// Creates options for a model path with sidecar defaults for everything else.
     public init(modelPath: String, threshold: Float? = nil, keywordThresholds: [String: Float] = [:],
                 evaluateEveryHops: Int? = nil, smoothingInferences: Int? = nil, refractorySeconds: Double? = nil,
-                reportPeak: Bool = false, keywords: [String]? = nil, streaming: Bool = true) {
+                reportPeak: Bool = false, keywords: [String]? = nil, streaming: Bool = true,
+                sweepThresholds: [Float]? = nil) {
         self.modelPath = modelPath; self.threshold = threshold; self.keywordThresholds = keywordThresholds
         self.evaluateEveryHops = evaluateEveryHops; self.smoothingInferences = smoothingInferences
         self.refractorySeconds = refractorySeconds; self.reportPeak = reportPeak; self.keywords = keywords
         self.streaming = streaming
+        self.sweepThresholds = sweepThresholds
     }
 }
 
@@ -105,6 +111,9 @@ public final class Engine {
     private let silenceFrame: UnsafeMutableBufferPointer<Int8>
     private let zeroHop: UnsafeMutableBufferPointer<Float>
     private let detector: Detector
+    /// The sweep's detectors (empty unless `EngineOptions.sweepThresholds`), with their thresholds.
+    private let sweepDetectors: [Detector]
+    private let sweepThresholds: [Float]
     private let inputScale: Float
     private let inputZeroPoint: Int32
     private let outputScale: Float
@@ -199,6 +208,17 @@ public final class Engine {
         self.manifest = manifest
         evaluateEveryHops = manifest.evaluateEveryHops
         detector = Detector(configuration: dc)
+        let sweep = options.sweepThresholds ?? []
+        var sweepers: [Detector] = []
+        for t in sweep {
+            var c = dc
+            c.thresholds = chosen.map { _ in t }
+            c.reportPeak = false
+            if let why = c.validate() { throw EngineError("sweep: \(why)") }
+            sweepers.append(Detector(configuration: c))
+        }
+        sweepDetectors = sweepers
+        sweepThresholds = sweep
         do { mfcc = try MFCC(config: f) } catch { throw EngineError("features: \(error)") }
 
         ring = .allocate(capacity: windowFrames * coefficients)
@@ -230,6 +250,7 @@ public final class Engine {
     public func reset() {
         mfcc.reset()
         detector.reset()
+        for d in sweepDetectors { d.reset() }
         for i in 0..<windowFrames {
             UnsafeMutableRawPointer(ring.baseAddress! + i * coefficients)
                 .copyMemory(from: silenceFrame.baseAddress!, byteCount: coefficients)
@@ -308,7 +329,9 @@ public final class Engine {
             }
             totals.samples = realSamples
         }
-        detector.flush { decision in onDetection(makeDetection(decision)) }
+        if sweepDetectors.isEmpty {
+            detector.flush { decision in onDetection(makeDetection(decision)) }
+        }
     }
 
     private func runInference(endSample: Int, onDetection: (Detection) -> Void) {
@@ -333,8 +356,19 @@ public final class Engine {
             posteriors[i] = Float(Int32(out[i]) - outputZeroPoint) * outputScale
         }
         let time = Double(endSample) / Double(sampleRate)
-        detector.update(posteriors: UnsafeBufferPointer(posteriors), time: time) { decision in
-            onDetection(makeDetection(decision))
+        if sweepDetectors.isEmpty {
+            detector.update(posteriors: UnsafeBufferPointer(posteriors), time: time) { decision in
+                onDetection(makeDetection(decision))
+            }
+        } else {
+            for i in 0..<sweepDetectors.count {
+                let t = sweepThresholds[i]
+                sweepDetectors[i].update(posteriors: UnsafeBufferPointer(posteriors), time: time) { decision in
+                    var d = makeDetection(decision)
+                    d.sweepThreshold = t
+                    onDetection(d)
+                }
+            }
         }
         let t2 = clock()
         totals.inferences += 1

@@ -14,6 +14,8 @@ public struct Detection: Sendable, Equatable {
     public var wallClock: Double?
     /// Processing latency by stage, filled by the engine (fixed storage: building a detection never allocates for it).
     public var latency: DetectionLatency
+    /// The threshold of the sweep detector that made it (`earshot score --sweep`); nil otherwise.
+    public var sweepThreshold: Float?
 
     /// Creates a detection.
     public init(file: String? = nil, keyword: String, score: Float, audioTime: Double,

@@ -23,6 +23,7 @@ public enum DetectionFormat: String, Sendable, CaseIterable {
             if let f = d.file { s += f + "  " }
             s += pad(d.keyword, 13) + " " + fixed(d.audioTime, 3) + " s  score " + fixed(Double(d.score), 3)
             s += "  end " + fixed(d.keywordEnd, 3) + " s"   // estimated end of the keyword in the audio
+            if let t = d.sweepThreshold { s += "  threshold " + fixed(Double(t), 4) }
             if let w = d.wallClock { s += "  at " + fixed(w, 3) }
             if !d.latency.isEmpty {
                 s += "  latency"
@@ -38,6 +39,7 @@ public enum DetectionFormat: String, Sendable, CaseIterable {
             s += ",\"score\":" + fixed(Double(d.score), 4)
             s += ",\"keyword_end\":" + fixed(d.keywordEnd, 3)
             if let w = d.wallClock { s += ",\"wall_clock\":" + fixed(w, 6) }
+            if let t = d.sweepThreshold { s += ",\"threshold\":" + fixed(Double(t), 4) }
             if !d.latency.isEmpty {
                 s += ",\"latency_ms\":{"
                 s += d.latency.fields.map { jsonString($0.0) + ":" + fixed($0.1 * 1000, 3) }.joined(separator: ",")

@@ -40,13 +40,39 @@ struct Score: ParsableCommand {
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
+    @Option(help: ArgumentHelp("Threshold sweep: run one detector per threshold on the same network outputs and stamp each detection with its threshold (what one run per threshold would give, at the cost of one).",
+                               valueName: "t1,t2,..."))
+    var sweep: String?
+
+    /// The --sweep thresholds, validated.
+    func sweepThresholds() throws -> [Float]? {
+        guard let sweep else { return nil }
+        var out: [Float] = []
+        for part in sweep.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let v = Float(text), v >= 0, v <= 1 else {
+                throw ValidationError("--sweep '\(sweep)': '\(text)' is not a threshold in 0...1")
+            }
+            out.append(v)
+        }
+        guard out.count <= 1000 else { throw ValidationError("--sweep: at most 1000 thresholds") }
+        return out
+    }
+
     func validate() throws {
         if let j = jobs, j < 1 { throw ValidationError("--jobs \(j): must be at least 1") }
         if labels != nil && labelsFromFolders { throw ValidationError("use --labels or --labels-from-folders, not both") }
+        if sweep != nil {
+            _ = try sweepThresholds()
+            if labels != nil || labelsFromFolders { throw ValidationError("--sweep gives detections at many thresholds: score them with a DET tool, not --labels") }
+            if format == .csv { throw ValidationError("--sweep needs --format json or text (the CSV columns have no threshold)") }
+            if reportPeak { throw ValidationError("--sweep and --report-peak are two ways to sweep: use one") }
+        }
     }
 
     func run() throws {
-        let options = try detection.engineOptions(reportPeak: reportPeak)
+        var options = try detection.engineOptions(reportPeak: reportPeak)
+        options.sweepThresholds = try sweepThresholds()
         let scorer: BatchScorer
         do { scorer = try BatchScorer(options: options, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) } catch {
             Terminal.error(error.description)

@@ -38,7 +38,7 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
 @Test func scoreHelpDocumentsFormatsLabelsAndThresholds() {
     let help = Earshot.helpMessage(for: Score.self)
     for needle in ["--format", "--labels", "--labels-from-folders", "--threshold", "--keyword-threshold",
-                   "--jobs", "--evaluate-every", "--report-peak", "exit status is 1"] {
+                   "--jobs", "--evaluate-every", "--report-peak", "--sweep", "exit status is 1"] {
         #expect(help.contains(needle), "score help lacks \(needle)")
     }
 }
@@ -50,6 +50,26 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         let s = try Score.parse(["x.wav", "--keyword-threshold", "alexa"])
         _ = try s.detection.engineOptions()
     }
+}
+
+@Test func badSweepsAreRejected() {
+    for args in [["x.wav", "--sweep", "0.5,1.2"], ["x.wav", "--sweep", "0.5,,0.6"], ["x.wav", "--sweep", "high"],
+                 ["x.wav", "--sweep", "0.5", "--format", "csv"], ["x.wav", "--sweep", "0.5", "--labels", "l.csv"],
+                 ["x.wav", "--sweep", "0.5", "--report-peak"]] {
+        #expect(throws: (any Error).self, "\(args)") { try Score.parse(args) }
+    }
+    #expect(throws: Never.self) { try Score.parse(["x.wav", "--sweep", "0.3, 0.5,0.99", "--format", "json"]) }
+}
+
+@Test func scoreSweepStampsEachDetectionWithItsThreshold() throws {
+    let (status, out, _) = try runEarshot(["score", "Audio/mix-keywords-digit.wav", "--format", "json", "--no-progress",
+                                          "--sweep", "0.5,0.8,0.9"], cwd: repoRoot.path)
+    #expect(status == 0)
+    let rows = out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    let thresholds = Set(rows.compactMap { $0["threshold"] as? Double })
+    #expect(!rows.isEmpty && rows.count == out.split(separator: "\n").count)
+    #expect(thresholds.isSubset(of: [0.5, 0.8, 0.9]) && thresholds.contains(0.5))
+    for r in rows { #expect((r["score"] as? Double ?? 0) >= (r["threshold"] as? Double ?? 2)) }
 }
 
 @Test func missingModelIsOneLineAndExitTwo() throws {

@@ -229,23 +229,25 @@ coarser ladder misses operating points between its rungs)."""
 
 
 class EarshotLadderDetector:
-    """`earshot score --threshold T` once per threshold of a ladder: every DET point is exactly
-    what a user gets at that threshold (the real detector: smoothing, re-arming, refractory
-    hold-off, and the detection time at which it fires). A detection's score is the run's
-    threshold (runs=True), as for PocketSphinx."""
+    """`earshot score --sweep T1,T2,...`: one network pass per stream feeds one real detector per
+    threshold of a ladder, so every DET point is exactly what a user gets at that threshold (the
+    real detector: smoothing, re-arming, refractory hold-off, and the detection time at which it
+    fires) — the same detections as one `earshot score --threshold T` run per threshold, at the
+    cost of one. A detection's score is its threshold (runs=True), as for PocketSphinx."""
 
     name = "earshot"
     runs = True
-    parallel = True  # each threshold is its own `earshot score` process
     keywords = None
 
     def __init__(self, exe: Path, extra_args: str = "", cwd: Path | None = None,
                  thresholds=EARSHOT_LADDER):
         self.exe, self.extra, self.cwd = exe, extra_args, cwd
         self.thresholds = list(thresholds)
-        self.template = (f"{shlex.quote(str(exe))} score {{wav}} --format json --threshold {{threshold}}"
+        ladder = ",".join(f"{t:g}" for t in self.thresholds)
+        self.template = (f"{shlex.quote(str(exe))} score {{wavs}} --format json --sweep {ladder}"
                          " --no-progress" + (" " + extra_args if extra_args else ""))
         self.cache: Path | None = None
+        self._memo: dict[str, list[Detection]] = {}
 
     def run_params(self) -> list[float]:
         return list(self.thresholds)
@@ -264,12 +266,51 @@ class EarshotLadderDetector:
                     h.update(g.read_bytes())
         return h.hexdigest()[:16]
 
-    def run_one(self, wav: Path, thr: float) -> list[Detection]:
-        dets = CommandDetector("earshot", self.template, thr, cwd=self.cwd)(wav)
-        return [Detection(d.file, d.keyword, d.time, float(thr)) for d in dets]
+    def _cache_file(self, wav: Path) -> Path | None:
+        st = wav.stat()
+        return self.cache / f"{wav.stem}-{st.st_size}-{int(st.st_mtime)}-sweep.jsonl" if self.cache else None
+
+    def prepare(self, wavs: list[Path]) -> None:
+        """Scores every stream not cached yet in one `earshot score` process (its workers take the
+        files in parallel, one per core)."""
+        todo = [w for w in wavs if str(w) not in self._memo
+                and not ((cf := self._cache_file(w)) is not None and cf.exists())]
+        if not todo:
+            return
+        cmd = shlex.split(self.template)
+        i = cmd.index("{wavs}")
+        cmd[i:i + 1] = [str(w) for w in todo]
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=self.cwd)
+        if p.returncode != 0:
+            raise RuntimeError(f"earshot: `{shlex.join(cmd[:3])} ...` exited {p.returncode}: "
+                               f"{p.stderr.strip()[-800:]}")
+        by_file: dict[str, list[Detection]] = {str(w): [] for w in todo}
+        for ln, line in enumerate(p.stdout.splitlines(), 1):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                r = json.loads(line)
+                f = str(r["file"])
+                by_file[f].append(Detection(Path(f).name, norm_keyword(str(r["keyword"])),
+                                            float(r["time"]), float(r["threshold"])))
+            except (ValueError, KeyError, TypeError) as e:
+                raise RuntimeError(f"earshot: line {ln} of the sweep output is not a detection "
+                                   f"record with a threshold ({e}): {line[:200]}") from e
+        for w in todo:
+            dets = by_file[str(w)]
+            self._memo[str(w)] = dets
+            cf = self._cache_file(w)
+            if cf is not None:
+                cf.parent.mkdir(parents=True, exist_ok=True)
+                cf.write_text("".join(json.dumps(d.__dict__) + "\n" for d in dets))
 
     def __call__(self, wav: Path) -> list[Detection]:
-        return run_ladder(self, wav)
+        cf = self._cache_file(wav)
+        if str(wav) not in self._memo and cf is not None and cf.exists():
+            return [Detection(**json.loads(l)) for l in cf.read_text().splitlines() if l]
+        self.prepare([wav])
+        return self._memo.pop(str(wav))
 
 
 def make_detector(spec: str, threshold: float, repo: Path, earshot_args: str = "",
@@ -306,6 +347,8 @@ def run_detector(det, wavs: list[Path], out_jsonl: Path) -> dict:
     n = 0
     out_jsonl.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_jsonl.with_suffix(".tmp")
+    if hasattr(det, "prepare"):  # one process for all streams (Earshot's sweep)
+        det.prepare(wavs)
     with open(tmp, "w") as f:
         for wav in wavs:
             ts = time.time()

@@ -62,27 +62,57 @@ class CommandAdapterTest(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "not a detection record"):
             det(self.wav)
 
-    def test_earshot_ladder_runs_once_per_threshold_and_caches(self):
-        # The fake stands in for `earshot score WAV --format json --threshold T --no-progress`.
+    def test_earshot_sweep_runs_once_for_all_streams_and_caches(self):
+        # The fake stands in for `earshot score WAV... --format json --sweep T1,T2,... --no-progress`:
+        # one process for every stream, each detection stamped with the threshold it fired at.
         exe = Path(self.tmp.name) / "earshot"
-        exe.write_text(f"#!{sys.executable}\n" + FAKE.replace("sys.argv[2]", "sys.argv[sys.argv.index('--threshold') + 1]")
-                       .replace("wav, thr = sys.argv[1]", "wav, thr = sys.argv[2]"))
+        calls = Path(self.tmp.name) / "calls"
+        exe.write_text(f"#!{sys.executable}\n" + r'''
+import json, sys
+a = sys.argv[2:]
+ladder = [float(t) for t in a[a.index("--sweep") + 1].split(",")]
+wavs = [x for x in a[:a.index("--format")]]
+open(CALLS, "a").write(" ".join(wavs) + "\\n")
+rows = [("alexa", 1.2, 0.97), ("smart mirror", 5.0, 0.6), ("alexa", 8.0, 0.02), ("alexa", 9.0, 0.4)]
+for w in wavs:
+    for t in ladder:
+        for k, tm, s in rows:
+            if s >= t:
+                print(json.dumps({"file": w, "keyword": k, "time": tm, "score": s, "keyword_end": tm, "threshold": t}))
+'''.replace("CALLS", repr(str(calls))))
         exe.chmod(0o755)
+        wav2 = Path(self.tmp.name) / "stream_01.wav"
+        sf.write(str(wav2), np.zeros(16000 * 5, np.int16), 16000, subtype="PCM_16")
         det = EarshotLadderDetector(exe, thresholds=[0.3, 0.5, 0.98])
         det.cache = Path(self.tmp.name) / "runs"
+        det.prepare([self.wav, wav2])
+        self.assertEqual(len(calls.read_text().splitlines()), 1)  # one process for both streams
         dets = det(self.wav)
-        # score = the run's threshold; each run keeps what the real detector reported at it
-        self.assertEqual(sorted((d.keyword, d.time, d.score) for d in dets),
-                         [("alexa", 1.2, 0.3), ("alexa", 1.2, 0.5), ("alexa", 9.0, 0.3),
-                          ("smart_mirror", 5.0, 0.3), ("smart_mirror", 5.0, 0.5)])
-        self.assertEqual(len(list(det.cache.iterdir())), 3)
+        # score = the detector's threshold; each keeps what the real detector reported at it
+        self.assertEqual(sorted((d.file, d.keyword, d.time, d.score) for d in dets),
+                         [("stream_00.wav", "alexa", 1.2, 0.3), ("stream_00.wav", "alexa", 1.2, 0.5),
+                          ("stream_00.wav", "alexa", 9.0, 0.3),
+                          ("stream_00.wav", "smart_mirror", 5.0, 0.3), ("stream_00.wav", "smart_mirror", 5.0, 0.5)])
+        self.assertEqual({d.file for d in det(wav2)}, {"stream_01.wav"})
+        self.assertEqual(len(list(det.cache.iterdir())), 2)
         exe.write_text("#!/bin/sh\nexit 9\n")  # cached: the command is not run again
-        self.assertEqual(len(det(self.wav)), 5)
+        det2 = EarshotLadderDetector(exe, thresholds=[0.3, 0.5, 0.98])
+        det2.cache = det.cache
+        det2.prepare([self.wav, wav2])
+        self.assertEqual(len(det2(self.wav)), 5)
         labels = [Instance("stream_00.wav", "alexa", 0.8, 1.1)]
         bh = background_hours(3600.0, labels)
         runs = [(t, [d for d in dets if d.score == t]) for t in det.run_params()]
         op = curve_from_runs("alexa", runs, labels, bh).miss_at(1.0)
         self.assertEqual((op.threshold, op.miss_rate, op.false_alarms), (0.5, 0.0, 0))
+
+    def test_earshot_sweep_failure_names_the_command(self):
+        exe = Path(self.tmp.name) / "earshot"
+        exe.write_text("#!/bin/sh\necho 'model.tflite: not a TFLite flatbuffer' >&2\nexit 2\n")
+        exe.chmod(0o755)
+        det = EarshotLadderDetector(exe, thresholds=[0.5])
+        with self.assertRaisesRegex(RuntimeError, "exited 2: model.tflite: not a TFLite flatbuffer"):
+            det(self.wav)
 
     def test_norm_keyword(self):
         self.assertEqual(norm_keyword("Smart Mirror"), "smart_mirror")

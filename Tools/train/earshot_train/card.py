@@ -103,8 +103,8 @@ or up to 0.5 s after it. Miss rate from the threshold sweep at ≤ 1 false alarm
 |---|---|{"---|" * len(names)}
 {chr(10).join(rows)}
 
-Earshot's points are exact: `earshot score --threshold T` is run once per threshold of a ladder
-(0.3 … 0.995, every 0.005 above 0.82), so each point is what a user gets at that threshold. The peers run on the same streams (how each
+Earshot's points are exact: `earshot score --sweep` runs one real detector per threshold of a ladder
+(0.3 … 0.995, every 0.005 above 0.82) on one pass of the network, so each point is what a user gets at that threshold. The peers run on the same streams (how each
 is run and scored: Tools/eval/README.md). With a few dozen instances per keyword one miss moves
 a rate by 2–6 points. Earlier cards reported Earshot from a single low-threshold run whose detection times were
 those of the low threshold's first crossing; those figures were wrong (too pessimistic) and are superseded.
