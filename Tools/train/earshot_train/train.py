@@ -98,6 +98,13 @@ def model_cost(model) -> dict:
             "macs": int(macs)}
 
 
+def dscnn_shape(model) -> tuple[tuple, list]:
+    """(stem, blocks) of a DS-CNN built by build_model, read from its layers (so any channel counts convert)."""
+    from keras import layers as L
+    ch = [l.filters for l in model.layers if isinstance(l, L.Conv2D) and not isinstance(l, L.DepthwiseConv2D)]
+    return (STEM[0], STEM[1], ch[0]), [(k, s, c) for (k, s, _), c in zip(BLOCKS, ch[1:])]
+
+
 def convert(model, rep: np.ndarray, out: Path) -> bytes:
     """Full-integer quantization with int8 input and output, calibrated on `rep`."""
     import tensorflow as tf
@@ -108,7 +115,8 @@ def convert(model, rep: np.ndarray, out: Path) -> bytes:
 
     # A clone with a fixed batch of one makes every shape static, so Flatten becomes a plain RESHAPE
     # (no SHAPE/STRIDED_SLICE/PACK ops).
-    fixed = build_model(model.input_shape[2], model.input_shape[1], batch_size=1)
+    stem, blocks = dscnn_shape(model) if ARCH != "tcn" else (STEM, BLOCKS)
+    fixed = build_model(model.input_shape[2], model.input_shape[1], stem=stem, blocks=blocks, batch_size=1)
     fixed.set_weights(model.get_weights())
     conv = tf.lite.TFLiteConverter.from_keras_model(fixed)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -243,26 +251,35 @@ def class_weights(y: np.ndarray) -> np.ndarray:
     return cw.astype(np.float32)
 
 
-def fit(model, xtr, ytr, cw, xva, yva, epochs: int, seed: int, lr: float) -> None:
-    """Adam with cosine decay, label smoothing, per-sample class weights and SpecAugment-style time masks."""
+def fit(model, xtr, ytr, cw, xva, yva, epochs: int, seed: int, lr: float,
+        targets: np.ndarray | None = None, weights: np.ndarray | None = None) -> None:
+    """Adam with cosine decay, label smoothing, per-sample class weights and SpecAugment-style time masks.
+
+    With `targets` ([n, classes] probabilities, e.g. distillation targets) the loss is cross-entropy against
+    them as given (no further smoothing) and `weights` ([n]) are the per-sample weights; `ytr`/`cw` are unused."""
     import keras
     import tensorflow as tf
     steps = max(1, int(np.ceil(len(xtr) / 128))) * epochs
     sched = keras.optimizers.schedules.CosineDecay(lr, steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(sched),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.0 if targets is not None else LABEL_SMOOTHING),
                   metrics=["categorical_accuracy"])
     n_cls = len(LABELS)
 
-    def augment(x, y, w):
+    def time_mask(x):
         t = tf.random.uniform([], 0, FRAMES - 8, dtype=tf.int32)
         m = tf.random.uniform([], 0, 8, dtype=tf.int32)
         keep = tf.logical_or(tf.range(FRAMES) < t, tf.range(FRAMES) >= t + m)
         k = tf.cast(keep, x.dtype)[:, None, None]
-        x = x * k + tf.reduce_mean(x) * (1 - k)
-        return x, tf.one_hot(y, n_cls), w
+        return x * k + tf.reduce_mean(x) * (1 - k)
 
-    ds = (tf.data.Dataset.from_tensor_slices((xtr[..., None], ytr, cw[ytr])).shuffle(len(xtr), seed=seed)
+    if targets is None:
+        slices = (xtr[..., None], ytr, cw[ytr])
+        augment = lambda x, y, w: (time_mask(x), tf.one_hot(y, n_cls), w)  # noqa: E731
+    else:
+        slices = (xtr[..., None], targets.astype(np.float32), weights.astype(np.float32))
+        augment = lambda x, t, w: (time_mask(x), t, w)  # noqa: E731
+    ds = (tf.data.Dataset.from_tensor_slices(slices).shuffle(len(xtr), seed=seed)
           .map(augment, num_parallel_calls=2).batch(128).prefetch(2))
     val = (xva[..., None], keras.utils.to_categorical(yva, n_cls))
     model.fit(ds, epochs=epochs, validation_data=val, verbose=2)

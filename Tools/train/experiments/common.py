@@ -27,26 +27,10 @@ def shape(channels: list[int]):
     return stem, blocks
 
 
-def channels_of(model) -> list[int]:
-    from keras import layers as L
-    return [l.filters for l in model.layers if isinstance(l, L.Conv2D) and not isinstance(l, L.DepthwiseConv2D)]
-
-
 def convert(model, xtr: np.ndarray, out: Path, seed: int = 0) -> None:
-    """Full-integer int8 conversion of a DS-CNN of any width (T.convert assumes the shipped one)."""
-    import tensorflow as tf
+    """The pipeline's int8 conversion (T.convert), calibrated on 500 random training windows."""
     rep = xtr[np.random.default_rng(seed).permutation(len(xtr))[:500]][..., None].astype(np.float32)
-    stem, blocks = shape(channels_of(model))
-    fixed = T.build_model(model.input_shape[2], model.input_shape[1], stem=stem, blocks=blocks, batch_size=1)
-    fixed.set_weights(model.get_weights())
-    conv = tf.lite.TFLiteConverter.from_keras_model(fixed)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([rep[i:i + 1]] for i in range(len(rep)))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(conv.convert())
+    T.convert(model, rep, out)
     print(f"wrote {out}", flush=True)
 
 

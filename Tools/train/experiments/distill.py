@@ -20,7 +20,6 @@ ap.add_argument("--epochs", type=int, default=50)
 ap.add_argument("--transfer", default=None, help="prefix of cached mining-stream features, e.g. mine_long_snr")
 a = ap.parse_args()
 import keras
-import tensorflow as tf
 
 teachers = [T.Int8Model(Path(p), reference=False) for p in a.teachers]
 n_cls = len(LABELS)
@@ -53,23 +52,11 @@ if a.transfer:
 
 
 def fit(model, x, t, y, epochs, seed, lr):
+    """The pipeline's fit on soft targets, the transfer windows appended with _unknown_'s class weight."""
     cw = T.class_weights(y)
-    x = np.concatenate([x, XT])
-    t = np.concatenate([t, TT])
     w = np.concatenate([cw[y], np.full(len(XT), cw[C.UNKNOWN], np.float32)])
-    steps = max(1, int(np.ceil(len(x) / 128))) * epochs
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, steps, alpha=0.02)),
-                  loss=keras.losses.CategoricalCrossentropy(), metrics=["categorical_accuracy"])
-
-    def augment(x, t, w):  # the pipeline's time mask
-        s = tf.random.uniform([], 0, FRAMES - 8, dtype=tf.int32)
-        m = tf.random.uniform([], 0, 8, dtype=tf.int32)
-        keep = tf.cast(tf.logical_or(tf.range(FRAMES) < s, tf.range(FRAMES) >= s + m), x.dtype)[:, None, None]
-        return x * keep + tf.reduce_mean(x) * (1 - keep), t, w
-
-    ds = (tf.data.Dataset.from_tensor_slices((x[..., None], t, w)).shuffle(len(x), seed=seed)
-          .map(augment, num_parallel_calls=2).batch(128).prefetch(2))
-    model.fit(ds, epochs=epochs, validation_data=(xva[..., None], keras.utils.to_categorical(yva, n_cls)), verbose=2)
+    T.fit(model, np.concatenate([x, XT]), None, None, xva, yva, epochs, seed, lr,
+          targets=np.concatenate([t, TT]), weights=w)
 
 
 keras.utils.set_random_seed(a.seed)

@@ -19,7 +19,8 @@ import tensorflow as tf
 from keras import layers as L
 mem = [keras.models.load_model(p) for p in a.members]
 K = len(mem)
-stem, blocks = C.shape([c * K for c in C.channels_of(mem[0])])
+stem, blocks = T.dscnn_shape(mem[0])
+stem, blocks = C.shape([stem[2] * K] + [c * K for _, _, c in blocks])
 big = T.build_model(mem[0].input_shape[2], stem=stem, blocks=blocks)
 print("merged cost", T.model_cost(big), flush=True)
 parts = [[l for l in m.layers if l.weights] for m in mem]
