@@ -118,7 +118,8 @@ struct Score: ParsableCommand {
         progress.clear()
         let wall = Double(monotonicNanos() - wallStart) / 1e9
         let summary = collector.summary(keywords: scorer.prototype.keywords, labels: labelSet,
-                                        wallSeconds: wall, workers: min(scorer.jobs, files.count))
+                                        wallSeconds: wall, workers: min(scorer.jobs, files.count),
+                                        sweep: try sweepThresholds() ?? [])
         let accounting = collector.accounting(meter: meter, keywords: scorer.prototype.keywords, labels: labelSet)
         if format == .text {
             Terminal.out(summary)
@@ -166,16 +167,25 @@ final class Collector: @unchecked Sendable {
         return run
     }
 
-    /// The end-of-run summary text.
-    func summary(keywords: [String], labels: Labels?, wallSeconds: Double, workers: Int) -> String {
+    /// The end-of-run summary text; with a sweep, the detection counts are given per threshold.
+    func summary(keywords: [String], labels: Labels?, wallSeconds: Double, workers: Int, sweep: [Float] = []) -> String {
         let audio = results.reduce(0) { $0 + $1.durationSeconds }
         var lines: [String] = []
         lines.append("scored \(results.count) file\(results.count == 1 ? "" : "s") (\(failed) failed), "
                      + "\(fixed(audio, 1)) s of audio in \(fixed(wallSeconds, 3)) s wall on \(workers) worker\(workers == 1 ? "" : "s")"
                      + (wallSeconds > 0 ? " (\(fixed(audio / wallSeconds, 0))× real time)" : ""))
-        var counts: [String: Int] = [:]
-        for r in results { for d in r.detections { counts[d.keyword, default: 0] += 1 } }
-        lines.append("detections: " + keywords.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        if sweep.isEmpty {
+            var counts: [String: Int] = [:]
+            for r in results { for d in r.detections { counts[d.keyword, default: 0] += 1 } }
+            lines.append("detections: " + keywords.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        } else {  // one detector per threshold: counts summed over thresholds would mean nothing
+            var counts: [Float: [String: Int]] = [:]
+            for r in results { for d in r.detections { counts[d.sweepThreshold ?? -1, default: [:]][d.keyword, default: 0] += 1 } }
+            for t in sweep {
+                lines.append("detections at threshold \(fixed(Double(t), 4)): "
+                             + keywords.map { "\($0) \(counts[t]?[$0] ?? 0)" }.joined(separator: ", "))
+            }
+        }
         if audio > 0 {
             let perSec = { (ns: UInt64) in fixed(Double(ns) / 1e6 / audio, 4) }
             lines.append("per second of audio: features \(perSec(totals.featureNanos)) ms, inference \(perSec(totals.inferenceNanos)) ms "

@@ -72,6 +72,25 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     for r in rows { #expect((r["score"] as? Double ?? 0) >= (r["threshold"] as? Double ?? 2)) }
 }
 
+@Test func scoreSweepSummaryCountsEachThresholdApart() throws {
+    let (status, out, _) = try runEarshot(["score", "Audio/mix-keywords-digit.wav", "--no-progress",
+                                          "--sweep", "0.5,0.9,0.999"], cwd: repoRoot.path)
+    #expect(status == 0)
+    let lines = out.split(separator: "\n").map(String.init)
+    let summary = lines.filter { $0.hasPrefix("detections at threshold ") }
+    #expect(summary.map { String($0.prefix(32)) } == ["detections at threshold 0.5000: ", "detections at threshold 0.9000: ",
+                                                      "detections at threshold 0.9990: "])
+    #expect(!lines.contains { $0.hasPrefix("detections: ") })
+    // Each threshold's counts are that threshold's detection lines, not a sum over the sweep.
+    for (t, line) in zip(["0.5000", "0.9000", "0.9990"], summary) {
+        let counted = line.split(separator: ":")[1].split(separator: ",")
+            .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        #expect(counted == lines.filter { $0.contains("  threshold \(t)  ") }.count)
+        if t == "0.5000" { #expect(counted >= 2) }  // the mix's alexa and jarvis at 0.5
+    }
+    #expect(summary.last?.hasSuffix("alexa 0, computer 0, jarvis 0, smart_mirror 0, snowboy 0, view_glass 0") == true)
+}
+
 @Test func missingModelIsOneLineAndExitTwo() throws {
     let (status, out, err) = try runEarshot(["score", "--model", "/nonexistent/m.tflite", "x.wav"])
     #expect(status == 2)
