@@ -4,7 +4,8 @@
 #   2. Earshot's interpreter is byte-exact with TFLite's reference kernels on the shipped models and
 #      on the MLPerf Tiny DS-CNN (random inputs and sliding windows, the streaming model streamed,
 #      through LiteRT BUILTIN_REF and `earshot run-model`),
-#   3. the training pipeline's smoke run (tiny subset, one epoch, int8 export, bit-exact in Earshot).
+#   3. the training pipeline's smoke runs (tiny subset, one epoch, int8 export, bit-exact in Earshot), for the
+#      default recipe and for the distillation recipe d1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="$(realpath -m "${EARSHOT_VENV:-.venv}")"
@@ -31,3 +32,5 @@ echo "== bit-exactness against the TFLite reference interpreter"
 
 echo "== training smoke run"
 Tools/train/smoke.sh
+echo "== training smoke run, distillation recipe (three tiny teachers, then the student)"
+EARSHOT_RECIPE=d1 Tools/train/smoke.sh

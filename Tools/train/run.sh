@@ -10,7 +10,8 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get anything (the TTS engines, and the C libraries before building earshot)
-#   EARSHOT_RECIPE  training data recipe: a3 (default, the shipped model), a2 (model v8), a4 (experiment)
+#   EARSHOT_RECIPE  training recipe: a3 (default, the shipped model), a2 (model v8), a4 (experiment), d1 (a3
+#                  distilled from three teachers the pipeline trains first: a3 seeds 0 and 1, a4)
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
 #                  earshot,openwakeword,microwakeword,pocketsphinx)
@@ -66,4 +67,7 @@ if [ "${EARSHOT_ARCH:-dscnn}" = tcn ]; then
 fi
 "$repo/Tools/eval/run.sh" --systems "${EARSHOT_EVAL_SYSTEMS:-earshot}" --rerun \
   --earshot-args "--model $models/earshot-kws.tflite"
+# The card's 1 FA/10 h figures: Earshot alone on the ~10 h background (its streams are built on the first run).
+"$repo/Tools/eval/run.sh" --systems earshot --rerun --background-hours 11.5 \
+  --earshot-args "--model $models/earshot-kws.tflite" --out "${EARSHOT_CACHE:-$repo/../earshot-cache}/eval-10h"
 "$venv/bin/python" -m earshot_train card

@@ -2,7 +2,8 @@
 # CI smoke test of the training pipeline: a tiny data subset, one short epoch, int8 conversion, and a check
 # that the exported model loads in LiteRT, uses only the runtime's ops and runs bit-exactly in Earshot. Writes nothing into the repo.
 #
-#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv)
+#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv; EARSHOT_RECIPE=d1 smoke-tests
+#                                the distillation recipe: three tiny teachers, then the student)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -52,5 +53,15 @@ PY
 # The exported model runs in Earshot with exactly the reference interpreter's outputs.
 "$venv/bin/python" "$repo/Tools/check_bitexact.py" "$tmp/models/earshot-kws.tflite" --earshot "$EARSHOT_BIN" --n 32 | tail -2 | head -1 || {
   echo "smoke: Earshot and the TFLite reference differ on the exported model"; echo "0 passed, 1 failed"; exit 1; }
-echo "smoke: pipeline OK in $(( $(date +%s) - start )) s"
+if [ "${EARSHOT_RECIPE:-a3}" = d1 ]; then  # the distillation recipe trained its three teachers, then the student
+  "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe d1 did not distil"; echo "0 passed, 1 failed"; exit 1; }
+import json, pathlib, sys
+cache = pathlib.Path(sys.argv[1])
+d = json.loads((cache / "report.json").read_text())["train"]["distillation"]
+assert len(d["teachers"]) == 3 and all((cache / t).is_file() for t in d["teachers"]), d
+assert d["transfer_windows"] > 0, d
+print(f"smoke: distilled from {len(d['teachers'])} teachers, {d['transfer_windows']} transfer windows")
+PY
+fi
+echo "smoke: pipeline${EARSHOT_RECIPE:+ (recipe $EARSHOT_RECIPE)} OK in $(( $(date +%s) - start )) s"
 echo "1 passed, 0 failed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .config import Paths
+from .config import RECIPE, Paths
 
 
 def main() -> None:
@@ -66,7 +66,16 @@ def main() -> None:
         summary = json.loads((paths.cache / "data_summary.json").read_text())
         write_card(paths, report, summary, paths.models / "README.md")
         return
-    if a.step in ("prepare", "all"):
+    teachers, teacher_seconds = None, 0.0
+    if RECIPE == "d1" and a.step in ("train", "all") and not a.eval_only:
+        # The teachers first: each trains in its own recipe's data (their data preparation rewrites the cache's
+        # split lists, so the student's own preparation below comes after them).
+        from .distill import ensure_teachers
+        passed = ["--scale", str(a.scale), "--epochs", str(a.epochs), "--workers", str(a.workers), "--seed", str(a.seed)]
+        teachers = ensure_teachers(paths, passed + (["--smoke"] if a.smoke else []))
+        teacher_seconds = time.time() - t0
+        print(f"distillation: teachers ready: {teacher_seconds:.0f} s", flush=True)
+    if a.step in ("prepare", "all") or teachers:
         from .data import prepare
         prepare(paths, scale=a.scale, workers=a.workers, seed=a.seed)
         print(f"prepare: {time.time() - t0:.0f} s", flush=True)
@@ -77,7 +86,8 @@ def main() -> None:
         print(f"features: {time.time() - t1:.0f} s", flush=True)
         if a.step in ("train", "all"):
             from .train import run
-            run(paths, data, epochs=a.epochs, seed=a.seed if a.train_seed is None else a.train_seed, smoke=a.smoke, started=t0, eval_only=a.eval_only)
+            run(paths, data, epochs=a.epochs, seed=a.seed if a.train_seed is None else a.train_seed, smoke=a.smoke, started=t0, eval_only=a.eval_only,
+                teachers=teachers, teacher_seconds=teacher_seconds)
     print(f"total: {time.time() - t0:.0f} s", flush=True)
 
 

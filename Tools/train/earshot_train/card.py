@@ -160,6 +160,27 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                f"≥ {hn.get('threshold', 0)} (one per local peak) were added {hn.get('repeats', 0)}× as `_unknown_` and training went on "
                f"({round_text}; each round mines with the model the round before left)." if hn.get("windows") else "")
     hn_epochs = f" + {hn['epochs']} after mining" if hn.get("windows") else ""
+    dist = tr.get("distillation")
+    teacher_text = ""
+    if dist:
+        took = []
+        for t in dist["teachers"]:
+            rep = paths.cache / Path(t).parent / "earshot-kws.report.json"
+            if rep.exists():
+                took.append(f"{Path(t).parent.name} {json.loads(rep.read_text())['train']['total_seconds'] / 60:.0f} min")
+        spent = dist.get("teacher_seconds", 0)
+        teacher_text = (f" That includes {spent / 60:.0f} min of training the three teachers first"
+                        if spent >= 60 else
+                        " That does not include the three teachers, which the run reused from `$EARSHOT_CACHE/teachers/`")
+        teacher_text += (f" ({', '.join(took)} when they were trained here)." if took else ".")
+    dist_text = (f"\n\nDistillation (recipe d1, `earshot_train/distill.py`): every training target is "
+                 f"{dist['alpha']:g} × the label-smoothed class + {1 - dist['alpha']:g} × the mean posterior of "
+                 f"{len(dist['teachers'])} int8 networks of this same shape that the pipeline trains first "
+                 f"(recipe a3 with seeds 0 and 1, recipe a4; a3 seed 0 is model v9), and training also sees a transfer set "
+                 f"of {dist['transfer_windows']:,} windows of a4's 8 h of long training-only readings at 0–15 dB SNR with the "
+                 f"teachers' mean posterior alone as target. Averaging independently trained networks removes most of "
+                 f"their confident false alarms (each makes different ones); distillation moves part of that gain into one "
+                 f"network of the budget." if dist else "")
     ls = tr.get("label_smoothing")
     ls_text = (f" Label smoothing {ls} keeps the int8 softmax below its 255/256 ceiling, so scores still rank the "
                f"most confident windows." if ls else "")
@@ -200,7 +221,7 @@ Made by `Tools/train/run.sh` (see *Reproduce*). All numbers below come from that
 
 Quantization: full-integer post-training quantization (TFLite converter, `Optimize.DEFAULT`,
 `TFLITE_BUILTINS_INT8`, int8 input and output, 500 training windows as representative dataset;
-per-channel weights). No QAT.{ls_text}{hn_text}
+per-channel weights). No QAT.{ls_text}{hn_text}{dist_text}
 
 ## Features (sidecar `features`)
 
@@ -289,8 +310,8 @@ venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 `python -m earshot_train all` (prepare → features → train → convert → evaluate) and writes
 `Models/earshot-kws.tflite`, `.json`, `.report.json` and this card.
 On this shared 2-core machine the run took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
-{tr['epochs']} epochs{hn_epochs}), with the synthetic speech and rendered clips already cached. Data preparation ({prep_what}) took {prep_text}.
-CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check; ~3 min).
+{tr['epochs']} epochs{hn_epochs}), with the synthetic speech and rendered clips already cached. Data preparation ({prep_what}) took {prep_text}.{teacher_text}
+CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check; ~3 min; `EARSHOT_RECIPE=d1` for the distillation recipe).
 
 ## Limitations
 

@@ -73,9 +73,11 @@ runtime computes one new row per layer per 20 ms hop instead of the whole window
 RECIPE = os.environ.get("EARSHOT_RECIPE", "a3")
 """Training data recipe (Tools/train/README.md): "a3" (the shipped model v9: a2 + 4,000 training-only fortunes
 sentences, 5.2 h of mining streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous
-readings from fortunes files the test background never reads, 8 h more mining streams; not better than a3)."""
-if RECIPE not in ("a2", "a3", "a4"):
-    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4")
+readings from fortunes files the test background never reads, 8 h more mining streams; not better than a3), or
+"d1" (a3's data and schedule, distilled from three teachers this pipeline trains first: a3 seeds 0 and 1 and a4;
+earshot_train/distill.py)."""
+if RECIPE not in ("a2", "a3", "a4", "d1"):
+    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1")
 
 FSDD_HELDOUT_SPEAKERS = {"nicolas"}
 """FSDD speakers kept out of training for the held-out background set."""

@@ -322,9 +322,11 @@ def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = 
 
 
 def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool = False, started: float | None = None,
-        eval_only: bool = False) -> dict:
+        eval_only: bool = False, teachers: list[Path] | None = None, teacher_seconds: float = 0.0) -> dict:
     """Trains, converts, evaluates and exports. With eval_only, re-evaluates the already exported model
-    (and the saved Keras model) without training: thresholds, reports, sidecar and card are rewritten."""
+    (and the saved Keras model) without training: thresholds, reports, sidecar and card are rewritten.
+    With teachers (int8 models), trains on distillation targets and a transfer set (distill.py, recipe d1);
+    teacher_seconds is the time this run spent training them (0 when they were cached)."""
     import keras
     keras.utils.set_random_seed(seed)
     t0 = time.time()
@@ -342,15 +344,36 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     cw = class_weights(ytr)
     prev = {}
     mined = {"windows": 0}
+    distilled = None
     if eval_only:
         saved = paths.work / f"{MODEL_NAME}.keras"
         model = keras.models.load_model(saved) if saved.exists() else None
         prev = json.loads((paths.models / f"{MODEL_NAME}.report.json").read_text())["train"]
         train_s = prev["train_seconds"]
         mined = prev.get("hard_negatives", mined)
+        distilled = prev.get("distillation")
     else:
+        ens = None
+        if teachers:  # recipe d1: soft targets from the teachers' mean posterior, plus their transfer set
+            from .distill import ALPHA, Ensemble
+            ens = Ensemble(teachers)
+            xt, tt = ens.transfer_set(paths)
+            ttr = ens.targets(xtr, ytr, LABEL_SMOOTHING)
+            distilled = {"teachers": [str(Path(p).relative_to(paths.cache)) if Path(p).is_relative_to(paths.cache) else str(p)
+                                      for p in teachers], "alpha": ALPHA, "transfer_windows": int(len(xt)),
+                         "teacher_seconds": round(teacher_seconds, 1)}
+
+            def fit_distilled(x, y, t, n_epochs, fit_seed, lr):
+                """fit on soft targets; transfer windows weigh as _unknown_ clips."""
+                w = class_weights(y)
+                fit(model, np.concatenate([x, xt]), None, None, xva, yva, n_epochs, fit_seed, lr,
+                    targets=np.concatenate([t, tt]),
+                    weights=np.concatenate([w[y], np.full(len(xt), w[LABELS.index(UNKNOWN)], np.float32)]))
         # Phase 1: the whole training set.
-        fit(model, xtr, ytr, cw, xva, yva, epochs, seed, lr=3e-3)
+        if ens is not None:
+            fit_distilled(xtr, ytr, ttr, epochs, seed, 3e-3)
+        else:
+            fit(model, xtr, ytr, cw, xva, yva, epochs, seed, lr=3e-3)
         # Phase 2: hard-negative mining. The phase-1 model runs over long streams of training-side
         # negative speech and noise; every window where a keyword scores high is added as _unknown_,
         # and training goes on with them (the false alarms the model would make are what it learns from).
@@ -367,7 +390,13 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
             ytr = np.concatenate([ytr, np.full(len(xh) * HARD_NEG_REPEATS, LABELS.index(UNKNOWN), ytr.dtype)])
             counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
             cw = class_weights(ytr)
-            fit(model, xtr, ytr, cw, xva, yva, max(1, ROUND_EPOCHS[r] if not smoke else 1), seed + 1 + r, lr=ROUND_LR[r])
+            round_epochs = max(1, ROUND_EPOCHS[r] if not smoke else 1)
+            if ens is not None:
+                th = ens.targets(xh, np.full(len(xh), LABELS.index(UNKNOWN), ytr.dtype), LABEL_SMOOTHING)
+                ttr = np.concatenate([ttr] + [th] * HARD_NEG_REPEATS)
+                fit_distilled(xtr, ytr, ttr, round_epochs, seed + 1 + r, ROUND_LR[r])
+            else:
+                fit(model, xtr, ytr, cw, xva, yva, round_epochs, seed + 1 + r, lr=ROUND_LR[r])
         train_s = time.time() - t0
         paths.work.mkdir(parents=True, exist_ok=True)
         model.save(paths.work / (f"{MODEL_NAME}-smoke.keras" if smoke else f"{MODEL_NAME}.keras"))
@@ -479,7 +508,8 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
                                     "scale": float(m.in_scale), "zero_point": int(m.in_zp)}},
         "train": {"clips": int(len(xtr)), "per_class": {LABELS[i]: int(counts[i]) for i in range(len(LABELS))},
                   "epochs": prev.get("epochs", epochs), "train_seconds": round(train_s, 1),
-                  "hard_negatives": mined, "label_smoothing": LABEL_SMOOTHING,
+                  "hard_negatives": mined, "label_smoothing": LABEL_SMOOTHING, "recipe": RECIPE,
+                  **({"distillation": distilled} if distilled else {}),
                   "total_seconds": prev.get("total_seconds", round(time.time() - (started or t0), 1))},
         "val": {"clips": int(len(xva)), "accuracy_float": acc_f, "accuracy_int8": acc_q, "per_class": per_class,
                 "confusion_int8": {"labels": LABELS, "rows_true_cols_pred": conf.tolist()}},
