@@ -17,14 +17,19 @@ ap.add_argument("teachers", nargs="+", help="int8 .tflite teachers")
 ap.add_argument("--alpha", type=float, default=0.5)
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--epochs", type=int, default=50)
-ap.add_argument("--transfer", default=None, help="prefix of mining streams in $EARSHOT_CACHE/mine, e.g. mine_long_snr")
+ap.add_argument("--transfer", default=None,
+                help="prefixes of mining streams in $EARSHOT_CACHE/mine, comma-separated, e.g. mine_long_snr or mine_long_snr,mine_b")
+ap.add_argument("--channels", default=None, help="student channel counts, e.g. 52,52,60,60,64 (default: the shipped shape)")
 a = ap.parse_args()
 import keras
 
 paths, xtr, ytr, xva, yva = C.data()
-ens = Ensemble([Path(p) for p in a.teachers], alpha=a.alpha, transfer_prefix=a.transfer or "")
-XT, TT = ens.transfer_set(paths) if a.transfer else (np.zeros((0,) + xtr.shape[1:], np.float32),
-                                                     np.zeros((0, len(T.LABELS)), np.float32))
+ens = Ensemble([Path(p) for p in a.teachers], alpha=a.alpha)
+XT, TT = np.zeros((0,) + xtr.shape[1:], np.float32), np.zeros((0, len(T.LABELS)), np.float32)
+for prefix in (a.transfer.split(",") if a.transfer else []):
+    ens.transfer_prefix = prefix
+    x, t = ens.transfer_set(paths)
+    XT, TT = np.concatenate([XT, x]), np.concatenate([TT, t])
 
 
 def fit(model, x, t, y, epochs, seed, lr):
@@ -36,7 +41,8 @@ def fit(model, x, t, y, epochs, seed, lr):
 
 
 keras.utils.set_random_seed(a.seed)
-model = T.build_model(xtr.shape[2])
+model = (T.build_model(xtr.shape[2], **dict(zip(("stem", "blocks"), C.shape([int(c) for c in a.channels.split(",")]))))
+         if a.channels else T.build_model(xtr.shape[2]))
 ttr = ens.targets(xtr, ytr, T.LABEL_SMOOTHING)
 fit(model, xtr, ttr, ytr, a.epochs, a.seed, 3e-3)
 for r in range(T.MINING_ROUNDS):
