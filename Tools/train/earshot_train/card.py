@@ -7,6 +7,7 @@ from pathlib import Path
 from .config import RECIPE, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
     SMOOTHING_INFERENCES, WINDOW_SAMPLES, Paths
 from .data import LATE_END_GAP, POS_END_GAP
+from .distill import TEACHERS
 from .train import BLOCKS, HEAD_STEPS, STEM, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT
 
 
@@ -176,7 +177,7 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
     dist_text = (f"\n\nDistillation (recipe d1, `earshot_train/distill.py`): every training target is "
                  f"{dist['alpha']:g} × the label-smoothed class + {1 - dist['alpha']:g} × the mean posterior of "
                  f"{len(dist['teachers'])} int8 networks of this same shape that the pipeline trains first "
-                 f"(recipe a3 with seeds 0 and 1, recipe a4; a3 seed 0 is model v9), and training also sees a transfer set "
+                 f"({', '.join(f'{r} seed {sd}' for r, sd in TEACHERS)}; a3 seed 0 is model v9), and training also sees a transfer set "
                  f"of {dist['transfer_windows']:,} windows of a4's 8 h of long training-only readings at 0–15 dB SNR with the "
                  f"teachers' mean posterior alone as target. Averaging independently trained networks removes most of "
                  f"their confident false alarms (each makes different ones); distillation moves part of that gain into one "
