@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Python-side CI checks (run by .ci/run after the Swift tests):
-#   1. the evaluation tool's self-tests,
+#   1. the evaluation tool's self-tests and the training tool's unit tests,
 #   2. Earshot's interpreter is byte-exact with TFLite's reference kernels on the shipped models and
 #      on the MLPerf Tiny DS-CNN (random inputs and sliding windows, the streaming model streamed,
 #      through LiteRT BUILTIN_REF and `earshot run-model`),
@@ -24,6 +24,9 @@ fi
 
 echo "== evaluation tool self-test"
 "$PY" -m pytest -q Tools/eval/tests
+
+echo "== training tool tests (distillation recipe's bookkeeping and targets)"
+"$PY" -m pytest -q Tools/train/tests
 
 echo "== bit-exactness against the TFLite reference interpreter"
 "$PY" Tools/check_bitexact.py Models/earshot-kws.tflite --n 64
