@@ -44,7 +44,7 @@ struct Score: ParsableCommand {
                                valueName: "t1,t2,..."))
     var sweep: String?
 
-    /// The --sweep thresholds, validated.
+    /// The --sweep thresholds, validated, each once (in the order given).
     func sweepThresholds() throws -> [Float]? {
         guard let sweep else { return nil }
         var out: [Float] = []
@@ -53,7 +53,7 @@ struct Score: ParsableCommand {
             guard let v = Float(text), v >= 0, v <= 1 else {
                 throw ValidationError("--sweep '\(sweep)': '\(text)' is not a threshold in 0...1")
             }
-            out.append(v)
+            if !out.contains(v) { out.append(v) }
         }
         guard out.count <= 1000 else { throw ValidationError("--sweep: at most 1000 thresholds") }
         return out
@@ -72,7 +72,8 @@ struct Score: ParsableCommand {
 
     func run() throws {
         var options = try detection.engineOptions(reportPeak: reportPeak)
-        options.sweepThresholds = try sweepThresholds()
+        let sweepList = try sweepThresholds()
+        options.sweepThresholds = sweepList
         let scorer: BatchScorer
         do { scorer = try BatchScorer(options: options, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) } catch {
             Terminal.error(error.description)
@@ -119,7 +120,7 @@ struct Score: ParsableCommand {
         let wall = Double(monotonicNanos() - wallStart) / 1e9
         let summary = collector.summary(keywords: scorer.prototype.keywords, labels: labelSet,
                                         wallSeconds: wall, workers: min(scorer.jobs, files.count),
-                                        sweep: try sweepThresholds() ?? [])
+                                        sweep: sweepList ?? [])
         let accounting = collector.accounting(meter: meter, keywords: scorer.prototype.keywords, labels: labelSet)
         if format == .text {
             Terminal.out(summary)

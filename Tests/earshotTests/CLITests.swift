@@ -59,6 +59,9 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         #expect(throws: (any Error).self, "\(args)") { try Score.parse(args) }
     }
     #expect(throws: Never.self) { try Score.parse(["x.wav", "--sweep", "0.3, 0.5,0.99", "--format", "json"]) }
+    // A threshold given twice is swept once (two detectors would stamp the same threshold twice).
+    let twice = try? Score.parse(["x.wav", "--sweep", "0.5,0.9,0.5"])
+    #expect((try? twice?.sweepThresholds()) == [0.5, 0.9])
 }
 
 @Test func scoreSweepStampsEachDetectionWithItsThreshold() throws {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, Paths
+from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, UNKNOWN, Paths
 
 TEACHERS = [("a3", 0), ("a3", 1), ("a4", 0)]
 """(recipe, training seed) of each teacher; a3 seed 0 is the model v9."""
@@ -99,3 +99,14 @@ class Ensemble:
         xt, tt = np.concatenate(xs), np.concatenate(ts).astype(np.float32)
         print(f"distillation: transfer set of {len(xt)} windows from {len(wavs)} streams", flush=True)
         return xt, tt
+
+
+def fit_distilled(model, x: np.ndarray, y: np.ndarray, targets: np.ndarray, xt: np.ndarray, tt: np.ndarray,
+                  xva: np.ndarray, yva: np.ndarray, epochs: int, seed: int, lr: float) -> None:
+    """train.fit on soft targets: the training windows x (labels y, targets) with their class weights, and the
+    transfer windows xt (targets tt) appended with _unknown_'s class weight."""
+    from .train import class_weights, fit
+    w = class_weights(y)
+    fit(model, np.concatenate([x, xt]), None, None, xva, yva, epochs, seed, lr,
+        targets=np.concatenate([targets, tt]),
+        weights=np.concatenate([w[y], np.full(len(xt), w[LABELS.index(UNKNOWN)], np.float32)]))

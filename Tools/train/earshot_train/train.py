@@ -355,23 +355,16 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     else:
         ens = None
         if teachers:  # recipe d1: soft targets from the teachers' mean posterior, plus their transfer set
-            from .distill import ALPHA, Ensemble
+            from .distill import ALPHA, Ensemble, fit_distilled
             ens = Ensemble(teachers)
             xt, tt = ens.transfer_set(paths)
             ttr = ens.targets(xtr, ytr, LABEL_SMOOTHING)
             distilled = {"teachers": [str(Path(p).relative_to(paths.cache)) if Path(p).is_relative_to(paths.cache) else str(p)
                                       for p in teachers], "alpha": ALPHA, "transfer_windows": int(len(xt)),
                          "teacher_seconds": round(teacher_seconds, 1)}
-
-            def fit_distilled(x, y, t, n_epochs, fit_seed, lr):
-                """fit on soft targets; transfer windows weigh as _unknown_ clips."""
-                w = class_weights(y)
-                fit(model, np.concatenate([x, xt]), None, None, xva, yva, n_epochs, fit_seed, lr,
-                    targets=np.concatenate([t, tt]),
-                    weights=np.concatenate([w[y], np.full(len(xt), w[LABELS.index(UNKNOWN)], np.float32)]))
         # Phase 1: the whole training set.
         if ens is not None:
-            fit_distilled(xtr, ytr, ttr, epochs, seed, 3e-3)
+            fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, epochs, seed, 3e-3)
         else:
             fit(model, xtr, ytr, cw, xva, yva, epochs, seed, lr=3e-3)
         # Phase 2: hard-negative mining. The phase-1 model runs over long streams of training-side
@@ -394,7 +387,7 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
             if ens is not None:
                 th = ens.targets(xh, np.full(len(xh), LABELS.index(UNKNOWN), ytr.dtype), LABEL_SMOOTHING)
                 ttr = np.concatenate([ttr] + [th] * HARD_NEG_REPEATS)
-                fit_distilled(xtr, ytr, ttr, round_epochs, seed + 1 + r, ROUND_LR[r])
+                fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, round_epochs, seed + 1 + r, ROUND_LR[r])
             else:
                 fit(model, xtr, ytr, cw, xva, yva, round_epochs, seed + 1 + r, lr=ROUND_LR[r])
         train_s = time.time() - t0

@@ -9,7 +9,7 @@ import numpy as np
 
 import common as C
 from earshot_train import train as T
-from earshot_train.distill import Ensemble
+from earshot_train.distill import Ensemble, fit_distilled
 
 ap = argparse.ArgumentParser(description=__doc__)
 ap.add_argument("out", type=Path)
@@ -32,19 +32,12 @@ for prefix in (a.transfer.split(",") if a.transfer else []):
     XT, TT = np.concatenate([XT, x]), np.concatenate([TT, t])
 
 
-def fit(model, x, t, y, epochs, seed, lr):
-    """The pipeline's fit on soft targets, the transfer windows appended with _unknown_'s class weight."""
-    cw = T.class_weights(y)
-    w = np.concatenate([cw[y], np.full(len(XT), cw[C.UNKNOWN], np.float32)])
-    T.fit(model, np.concatenate([x, XT]), None, None, xva, yva, epochs, seed, lr,
-          targets=np.concatenate([t, TT]), weights=w)
-
 
 keras.utils.set_random_seed(a.seed)
 model = (T.build_model(xtr.shape[2], **dict(zip(("stem", "blocks"), C.shape([int(c) for c in a.channels.split(",")]))))
          if a.channels else T.build_model(xtr.shape[2]))
 ttr = ens.targets(xtr, ytr, T.LABEL_SMOOTHING)
-fit(model, xtr, ttr, ytr, a.epochs, a.seed, 3e-3)
+fit_distilled(model, xtr, ytr, ttr, XT, TT, xva, yva, a.epochs, a.seed, 3e-3)
 for r in range(T.MINING_ROUNDS):
     xh = T.mine_hard_negatives(paths, model)
     if not len(xh):
@@ -52,7 +45,7 @@ for r in range(T.MINING_ROUNDS):
     th = ens.targets(xh, np.full(len(xh), C.UNKNOWN, ytr.dtype), T.LABEL_SMOOTHING)
     xtr, ytr = C.add_mined(xtr, ytr, xh)
     ttr = np.concatenate([ttr] + [th] * T.HARD_NEG_REPEATS)
-    fit(model, xtr, ttr, ytr, T.ROUND_EPOCHS[r], a.seed + 1 + r, T.ROUND_LR[r])
+    fit_distilled(model, xtr, ytr, ttr, XT, TT, xva, yva, T.ROUND_EPOCHS[r], a.seed + 1 + r, T.ROUND_LR[r])
 a.out.mkdir(parents=True, exist_ok=True)
 model.save(a.out / "model.keras")
 C.convert(model, xtr, a.out / "model.tflite", a.seed)

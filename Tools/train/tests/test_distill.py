@@ -69,3 +69,19 @@ def test_a_failing_teacher_stops_with_one_line_naming_it(tmp_path, monkeypatch):
         distill.ensure_teachers(Paths(cache=tmp_path), ["--scale", "0.01"])
     msg = str(e.value)
     assert "teacher nonesuch seed 4 failed" in msg and "--train-seed 4" in msg and "\n" not in msg
+
+
+def test_fit_distilled_appends_the_transfer_set_weighted_as_unknown(monkeypatch):
+    from earshot_train import train
+    seen = {}
+    monkeypatch.setattr(train, "fit", lambda model, x, ytr, cw, xva, yva, epochs, seed, lr, targets, weights:
+                        seen.update(x=x, targets=targets, weights=weights, epochs=epochs, seed=seed, lr=lr))
+    y = np.array([0, 1, 1, 2])
+    x, xt = np.zeros((4, 74, 10), np.float32), np.ones((3, 74, 10), np.float32)
+    t, tt = np.full((4, len(LABELS)), 0.125, np.float32), np.full((3, len(LABELS)), 0.5, np.float32)
+    distill.fit_distilled(None, x, y, t, xt, tt, None, None, 7, 3, 1e-3)
+    cw = train.class_weights(y)
+    assert seen["x"].shape == (7, 74, 10) and np.all(seen["x"][4:] == 1)
+    np.testing.assert_array_equal(seen["targets"], np.concatenate([t, tt]))
+    np.testing.assert_allclose(seen["weights"], np.concatenate([cw[y], np.full(3, cw[LABELS.index("_unknown_")])]))
+    assert (seen["epochs"], seen["seed"], seen["lr"]) == (7, 3, 1e-3)
