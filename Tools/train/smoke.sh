@@ -2,8 +2,8 @@
 # CI smoke test of the training pipeline: a tiny data subset, one short epoch, int8 conversion, and a check
 # that the exported model loads in LiteRT, uses only the runtime's ops and runs bit-exactly in Earshot. Writes nothing into the repo.
 #
-#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv; EARSHOT_RECIPE=d1 smoke-tests
-#                                the distillation recipe: three tiny teachers, then the student)
+#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv; EARSHOT_RECIPE=d1 or d2 smoke-tests
+#                                a distillation recipe: three tiny teachers, then the student)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -53,8 +53,15 @@ PY
 # The exported model runs in Earshot with exactly the reference interpreter's outputs.
 "$venv/bin/python" "$repo/Tools/check_bitexact.py" "$tmp/models/earshot-kws.tflite" --earshot "$EARSHOT_BIN" --n 32 | tail -2 | head -1 || {
   echo "smoke: Earshot and the TFLite reference differ on the exported model"; echo "0 passed, 1 failed"; exit 1; }
-if [ "${EARSHOT_RECIPE:-a3}" = d1 ]; then  # the distillation recipe trained its three teachers, then the student
-  "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe d1 did not distil"; echo "0 passed, 1 failed"; exit 1; }
+# Default thresholds were checked on calibration streams (Tools/eval/earshot_eval/calibration.py, a tiny set here).
+"$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: no calibration streams for the thresholds"; echo "0 passed, 1 failed"; exit 1; }
+import json, pathlib, sys
+c = json.loads((pathlib.Path(sys.argv[1]) / "report.json").read_text())["calibration"]
+assert c and c["hours"] > 0 and set(c["false_alarms"]) == {"alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"}, c
+print(f"smoke: thresholds checked on {c['hours'] * 60:.1f} min of calibration streams")
+PY
+case "${EARSHOT_RECIPE:-a3}" in d1|d2)  # the distillation recipes trained their three teachers, then the student
+  "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe $EARSHOT_RECIPE did not distil"; echo "0 passed, 1 failed"; exit 1; }
 import json, pathlib, sys
 cache = pathlib.Path(sys.argv[1])
 d = json.loads((cache / "report.json").read_text())["train"]["distillation"]
@@ -62,6 +69,6 @@ assert len(d["teachers"]) == 3 and all((cache / t).is_file() for t in d["teacher
 assert d["transfer_windows"] > 0, d
 print(f"smoke: distilled from {len(d['teachers'])} teachers, {d['transfer_windows']} transfer windows")
 PY
-fi
+;; esac
 echo "smoke: pipeline${EARSHOT_RECIPE:+ (recipe $EARSHOT_RECIPE)} OK in $(( $(date +%s) - start )) s"
 echo "1 passed, 0 failed"

@@ -163,10 +163,11 @@ READINGS = 3
 fortunes entries give once (about 4.5 h)."""
 
 
-def fortune_texts() -> list[str]:
+def fortune_texts(files: list[str] = FORTUNE_FILES, min_len: int = MIN_TEXT, max_len: int = 400) -> list[str]:
+    """Entries of the named fortunes files of min_len–max_len characters (after cleaning), none naming a keyword."""
     root = Path("/usr/share/games/fortunes")
     out = []
-    for name in FORTUNE_FILES:
+    for name in files:
         p = root / name
         if not p.exists():
             continue
@@ -177,7 +178,7 @@ def fortune_texts() -> list[str]:
             t = " ".join(t.split())
             # Training reads fortunes entries of at most 90 characters; only longer ones here,
             # so no sentence of the background was ever spoken in training data.
-            if MIN_TEXT <= len(t) <= 400 and not BANNED.search(t):
+            if min_len <= len(t) <= max_len and not BANNED.search(t):
                 out.append(t)
     return out
 
@@ -191,20 +192,24 @@ def _tts(engine: str, voice: str, speed: int, text: str, out_wav: Path) -> None:
                    timeout=120)
 
 
-def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[dict]:
-    """Synthesise fortunes text until `seconds` of speech exist; cached with a manifest."""
+def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str, texts: list[str] | None = None,
+                  source: str = "test") -> list[dict]:
+    """Synthesise fortunes text until `seconds` of speech exist; cached with a manifest.
+
+    `texts` (default: fortune_texts(), the test background's) and `source`, a name for them that the cache
+    checks, let the calibration streams (calibration.py) read other text with the same voices."""
     manifest = out_dir / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())
         if (m.get("seconds_target") == seconds and m.get("seed") == seed
-                and m.get("min_text") == MIN_TEXT
+                and m.get("min_text") == MIN_TEXT and m.get("source", "test") == source
                 # a pool made before READINGS existed is still valid if it never needed a second reading
                 and (m.get("readings", 1) == READINGS or len({i["text"] for i in m["items"]}) == len(m["items"]))):
             return m["items"]
     for tool in ("espeak-ng", "flite"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found: apt-get install espeak-ng flite fortunes")
-    texts = fortune_texts()
+    texts = list(texts) if texts is not None else fortune_texts()
     if not texts:
         raise RuntimeError("no fortunes text: apt-get install fortunes fortunes-min")
     rng = random.Random(f"{seed}-{tag}")
@@ -240,7 +245,7 @@ def make_tts_pool(out_dir: Path, seconds: float, seed: int, tag: str) -> list[di
         if str(old) not in {i["path"] for i in items}:
             old.unlink()
     manifest.write_text(json.dumps({"seconds_target": seconds, "seed": seed, "min_text": MIN_TEXT,
-                                    "readings": READINGS,
+                                    "readings": READINGS, **({"source": source} if source != "test" else {}),
                                     "items": items},
                                    indent=1))
     return items

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .config import RECIPE, Paths
+from .config import DISTILLED, Paths
 
 
 def main() -> None:
@@ -67,7 +67,7 @@ def main() -> None:
         write_card(paths, report, summary, paths.models / "README.md")
         return
     teachers, teacher_seconds = None, 0.0
-    if RECIPE == "d1" and a.step in ("train", "all") and not a.eval_only:
+    if DISTILLED and a.step in ("train", "all") and not a.eval_only:
         # The teachers first: each trains in its own recipe's data (their data preparation rewrites the cache's
         # split lists, so the student's own preparation below comes after them).
         from .distill import ensure_teachers

@@ -128,6 +128,14 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                     f"{100 * pc.get('recall_argmax', 0):.1f} % | {100 * (pc.get('recall_at_threshold') or 0):.1f} % | "
                     f"{100 * pc.get('val_false_accept_rate', 0):.2f} % | {bg['false_alarms'][kw]} "
                     f"({bg['false_alarms_per_hour'][kw]:.2f}/h) |")
+    cal = report.get("calibration")
+    cal_text = ""
+    if cal:
+        fa_cal = ", ".join(f"{kw} {cal['false_alarms'][kw]}" for kw in KEYWORDS)
+        cal_text = (f" **and** the calibration streams ({cal['hours']:.2f} h, `Tools/eval/earshot_eval/calibration.py`: "
+                    f"{cal['description']}) give ≤ {cal['fa_per_hour_max']:g} false alarm(s) per hour for it. The "
+                    f"calibration streams are made like the test streams (same voices, levels and noise) from text that "
+                    f"neither training nor the test reads; false alarms on them at these thresholds: {fa_cal}")
     neg_rows = []
     for lab in LABELS[:2]:
         pc = va["per_class"].get(lab, {})
@@ -174,11 +182,13 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                         if spent >= 60 else
                         " That does not include the three teachers, which the run reused from `$EARSHOT_CACHE/teachers/`")
         teacher_text += (f" ({', '.join(took)} when they were trained here)." if took else ".")
-    dist_text = (f"\n\nDistillation (recipe d1, `earshot_train/distill.py`): every training target is "
+    wide = tr.get("recipe") == "d2"
+    dist_text = (f"\n\nDistillation (recipe {tr.get('recipe', 'd1')}, `earshot_train/distill.py`): every training target is "
                  f"{dist['alpha']:g} × the label-smoothed class + {1 - dist['alpha']:g} × the mean posterior of "
-                 f"{len(dist['teachers'])} int8 networks of this same shape that the pipeline trains first "
+                 f"{len(dist['teachers'])} int8 networks {'of the narrower v9 shape (48/48/56/56/64 channels)' if wide else 'of this same shape'} "
+                 f"that the pipeline trains first "
                  f"({', '.join(f'{r} seed {sd}' for r, sd in TEACHERS)}; a3 seed 0 is model v9), and training also sees a transfer set "
-                 f"of {dist['transfer_windows']:,} windows of a4's 8 h of long training-only readings at 0–15 dB SNR with the "
+                 f"of {dist['transfer_windows']:,} windows of {'a4' + chr(39) + 's 8 h of long training-only readings and a3' + chr(39) + 's 5.2 h of mining streams' if wide else 'a4' + chr(39) + 's 8 h of long training-only readings'} at 0–15 dB SNR with the "
                  f"teachers' mean posterior alone as target. Averaging independently trained networks removes most of "
                  f"their confident false alarms (each makes different ones); distillation moves part of that gain into one "
                  f"network of the budget." if dist else "")
@@ -250,7 +260,7 @@ held-out TTS sentences and near-miss words, the held-out FSDD speaker, and fresh
 Threshold per keyword = the lowest value in 0.30…0.98 at which ≤ {100 * VAL_FALSE_ACCEPT:g} % of the validation clips of all
 other classes score at or above it **and** the threshold-tuning streams ({report.get('tuning_hours', 0):.2f} h: validation
 sentences, a quarter over quiet noise beds and the rest at 0–15 dB SNR, separate from the held-out test streams) give ≤ {TUNE_FA_PER_HOUR:g} false alarm(s) per hour for
-that keyword (`earshot-kws.json` → `thresholds`).
+that keyword{cal_text} (`earshot-kws.json` → `thresholds`).
 
 * clip accuracy (argmax, {va['clips']} clips): **int8 {100 * va['accuracy_int8']:.1f} %**, float {100 * va['accuracy_float']:.1f} %
 

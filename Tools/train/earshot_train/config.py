@@ -75,9 +75,12 @@ RECIPE = os.environ.get("EARSHOT_RECIPE", "a3")
 sentences, 5.2 h of mining streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous
 readings from fortunes files the test background never reads, 8 h more mining streams; not better than a3), or
 "d1" (a3's data and schedule, distilled from three teachers this pipeline trains first: a3 seeds 0 and 1 and a4;
-earshot_train/distill.py)."""
-if RECIPE not in ("a2", "a3", "a4", "d1"):
-    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1")
+earshot_train/distill.py), or "d2" (d1 with a wider student, 52/52/60/60/64 channels, 19,576 B, and a3's 5.2 h of
+mining streams added to the transfer set)."""
+if RECIPE not in ("a2", "a3", "a4", "d1", "d2"):
+    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2")
+DISTILLED = RECIPE in ("d1", "d2")
+"""Whether the recipe distils its network from teachers the pipeline trains first (earshot_train/distill.py)."""
 
 FSDD_HELDOUT_SPEAKERS = {"nicolas"}
 """FSDD speakers kept out of training for the held-out background set."""

@@ -1,4 +1,4 @@
-"""Ensemble distillation (recipe d1): one DS-CNN of the shipped shape learns from three networks of its own
+"""Ensemble distillation (recipes d1 and d2): one DS-CNN (d1: the shipped shape; d2: wider) learns from three networks of its own
 shape trained by this pipeline (a3 with two seeds, a4), whose mean posterior makes fewer confident false alarms
 than any one of them (Tools/train/README.md, *Recipe d1*).
 
@@ -6,7 +6,8 @@ The student trains on the a3 data and schedule (phase 1 and two mining rounds) w
 ALPHA × (label-smoothed one-hot) + (1 − ALPHA) × (teachers' mean posterior). Beside the training windows it sees
 a transfer set: windows of a4's long-reading mining streams (continuous training-only speech at 0–15 dB SNR), with
 the teachers' mean posterior alone as their target: every decision window where that posterior gives some keyword
-≥ TRANSFER_MIN_SCORE plus TRANSFER_RANDOM random ones per stream.
+≥ TRANSFER_MIN_SCORE plus TRANSFER_RANDOM random ones per stream. Recipe d2 adds a3's own mining streams
+(5.2 h) to the transfer set.
 """
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, UNKNOWN, Paths
+from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, RECIPE, UNKNOWN, Paths
 
 TEACHERS = [("a3", 0), ("a3", 1), ("a4", 0)]
 """(recipe, training seed) of each teacher; a3 seed 0 is the model v9."""
 ALPHA = 0.5
-TRANSFER_PREFIX = "mine_long_snr"
+TRANSFER_PREFIXES = ("mine_long_snr", "mine_b") if RECIPE == "d2" else ("mine_long_snr",)
+"""Mining streams of the transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav: a4's 8 h of long readings (made by the
+a4 teacher's data preparation), and for d2 also a3's 5.2 h of mining streams (the student's own preparation)."""
 TRANSFER_MIN_SCORE = 0.05
 TRANSFER_RANDOM = 200
 TRANSFER_SEED = 7
@@ -59,10 +62,10 @@ def ensure_teachers(paths: Paths, args: list[str]) -> list[Path]:
 class Ensemble:
     """Mean posterior of int8 teacher models (LiteRT's optimized kernels; float posteriors)."""
 
-    def __init__(self, models: list[Path], alpha: float = ALPHA, transfer_prefix: str = TRANSFER_PREFIX):
+    def __init__(self, models: list[Path], alpha: float = ALPHA, transfer_prefixes: tuple[str, ...] = TRANSFER_PREFIXES):
         from .train import Int8Model
         self.members = [Int8Model(p, reference=False) for p in models]
-        self.alpha, self.transfer_prefix = alpha, transfer_prefix
+        self.alpha, self.transfer_prefixes = alpha, tuple(transfer_prefixes)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """[n, classes] mean posterior of the members for feature windows x [n, FRAMES, coefficients]."""
@@ -76,13 +79,19 @@ class Ensemble:
 
     def transfer_set(self, paths: Paths) -> tuple[np.ndarray, np.ndarray]:
         """(windows [n, FRAMES, coefficients], mean posteriors [n, classes]) from the mining streams
-        $EARSHOT_CACHE/mine/<transfer_prefix>_*.wav (by default a4's long readings, made by the a4 teacher's data
-        preparation)."""
+        $EARSHOT_CACHE/mine/<prefix>_*.wav of every transfer prefix, in order."""
+        parts = [self._transfer_one(paths, p) for p in self.transfer_prefixes]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _transfer_one(self, paths: Paths, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+        """The transfer windows of one prefix's streams (each prefix draws its random windows from a fresh
+        generator seeded TRANSFER_SEED, so adding a prefix leaves the others' windows unchanged)."""
         from .features import extract_stream
         from .train import stream_posteriors
-        wavs = sorted((paths.cache / "mine").glob(f"{self.transfer_prefix}_*.wav"))
+        wavs = sorted((paths.cache / "mine").glob(f"{prefix}_*.wav"))
         if not wavs:
-            raise SystemExit(f"distillation: no {paths.cache / 'mine'}/{self.transfer_prefix}_*.wav (the a4 teacher's data preparation makes them)")
+            raise SystemExit(f"distillation: no {paths.cache / 'mine'}/{prefix}_*.wav (the teachers' and the student's "
+                             f"data preparation make them)")
         rng = np.random.default_rng(TRANSFER_SEED)
         kw = [LABELS.index(k) for k in KEYWORDS]
         xs, ts = [], []
@@ -97,7 +106,7 @@ class Ensemble:
             xs.append(x[ends[sel, None] - FRAMES + np.arange(FRAMES)[None, :]])
             ts.append(p[sel])
         xt, tt = np.concatenate(xs), np.concatenate(ts).astype(np.float32)
-        print(f"distillation: transfer set of {len(xt)} windows from {len(wavs)} streams", flush=True)
+        print(f"distillation: transfer set: {len(xt)} windows from {len(wavs)} {prefix} streams", flush=True)
         return xt, tt
 
 

@@ -24,12 +24,10 @@ a = ap.parse_args()
 import keras
 
 paths, xtr, ytr, xva, yva = C.data()
-ens = Ensemble([Path(p) for p in a.teachers], alpha=a.alpha)
-XT, TT = np.zeros((0,) + xtr.shape[1:], np.float32), np.zeros((0, len(T.LABELS)), np.float32)
-for prefix in (a.transfer.split(",") if a.transfer else []):
-    ens.transfer_prefix = prefix
-    x, t = ens.transfer_set(paths)
-    XT, TT = np.concatenate([XT, x]), np.concatenate([TT, t])
+ens = Ensemble([Path(p) for p in a.teachers], alpha=a.alpha,
+               transfer_prefixes=tuple(a.transfer.split(",")) if a.transfer else ())
+XT, TT = (ens.transfer_set(paths) if a.transfer else
+          (np.zeros((0,) + xtr.shape[1:], np.float32), np.zeros((0, len(T.LABELS)), np.float32)))
 
 
 

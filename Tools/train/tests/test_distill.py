@@ -25,7 +25,7 @@ class Fixed:
 
 def ensemble(*posteriors, alpha=distill.ALPHA):
     e = distill.Ensemble.__new__(distill.Ensemble)
-    e.members, e.alpha, e.transfer_prefix = [Fixed(p) for p in posteriors], alpha, distill.TRANSFER_PREFIX
+    e.members, e.alpha, e.transfer_prefixes = [Fixed(p) for p in posteriors], alpha, distill.TRANSFER_PREFIXES
     return e
 
 

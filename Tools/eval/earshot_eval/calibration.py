@@ -1,0 +1,130 @@
+"""Calibration streams: background speech made like the test streams' but from text neither the training nor the
+test reads, for choosing a model's default thresholds.
+
+The test background (streams.py) is espeak-ng and flite reading long entries of the fortunes files FORTUNE_FILES;
+training reads fortunes entries of at most 300 characters (a4's long readings; the others at most 90). Thresholds
+chosen on training-side speech let through false alarms that only unseen speech shows, and thresholds chosen on
+the test streams would make the test figures a lie. These streams sit in between: the same voices, speaking rates,
+levels (−26 dBFS ± 4 dB) and noise types at 10 dB SNR as the test streams, reading entries of CALIB_MIN_TEXT or
+more characters from the other fortunes files (neither list) — a development set the size of a few test hours.
+
+    python -m earshot_eval.calibration --out DIR [--hours 4]     (Tools/eval/run.sh's PYTHONPATH)
+
+writes DIR/<DIR's name>_NN.wav and DIR/manifest.json (cached: a second call with the same settings does nothing).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from . import data, noise
+from .data import SR, log
+
+CALIB_MIN_TEXT = 330
+"""Shortest calibration text (characters after cleaning). Training's longest reading is 300 characters by its own
+cleaning, which keeps fewer characters than this one (tests/test_fortune_split.py checks no text is shared)."""
+CALIB_MAX_TEXT = 1200
+VERSION = 1
+
+
+def calibration_files() -> list[str]:
+    """Fortunes files that are not the test background's (and not the offensive ones)."""
+    root = Path("/usr/share/games/fortunes")
+    if not root.exists():
+        return []
+    return sorted(f.name for f in root.iterdir()
+                  if f.is_file() and not f.suffix and not f.name.startswith("off") and f.name not in data.FORTUNE_FILES)
+
+
+def _squash(t: str) -> str:
+    return "".join(ch for ch in t.lower() if ch.isalnum())
+
+
+def calibration_texts() -> list[str]:
+    """The calibration streams' texts: long entries of the other fortunes files, less any entry that a test
+    background file also holds (some entries are in more than one file)."""
+    test = {_squash(t) for t in data.fortune_texts(data.FORTUNE_FILES, 0, 10 ** 9)}
+    return [t for t in data.fortune_texts(calibration_files(), CALIB_MIN_TEXT, CALIB_MAX_TEXT) if _squash(t) not in test]
+
+
+def build(out: Path, hours: float = 4.0, seed: int = 4321, n_streams: int = 8, snr_db: float = 10.0,
+          level_dbfs: float = -26.0, jitter_db: float = 4.0) -> dict:
+    """Writes n_streams streams of about `hours` hours in all (85 % speech, pauses between utterances), each with
+    one noise type of noise.NOISE_TYPES at snr_db; returns the manifest."""
+    params = {"version": VERSION, "hours": hours, "seed": seed, "n_streams": n_streams, "snr_db": snr_db,
+              "level_dbfs": level_dbfs, "jitter_db": jitter_db, "min_text": CALIB_MIN_TEXT}
+    out.mkdir(parents=True, exist_ok=True)
+    mpath = out / "manifest.json"
+    if mpath.exists():
+        old = json.loads(mpath.read_text())
+        if old.get("params") == params and all((out / s["file"]).exists() for s in old["streams"]):
+            return old
+    texts = calibration_texts()
+    if not texts:
+        raise RuntimeError("no calibration text: apt-get install fortunes")
+    items = data.make_tts_pool(out / "tts", hours * 3600 * 0.85, seed, "cal", texts=texts, source="calibration")
+    rng = random.Random(seed)
+    order = list(range(len(items)))
+    rng.shuffle(order)
+    # babble talkers: utterances of this pool (other text than the test's babble, like the rest of these streams)
+    pool = [data.load_audio(items[i]["path"]) for i in order[:60]]
+    target = 10 ** (level_dbfs / 20)
+    noise_rms = 10 ** ((level_dbfs - snr_db) / 20)
+    per: list[list[int]] = [[] for _ in range(n_streams)]
+    secs = [0.0] * n_streams
+    for i in order:
+        j = int(np.argmin(secs))
+        per[j].append(i)
+        secs[j] += items[i]["seconds"]
+    nrng = np.random.default_rng(seed)
+    streams = []
+    for si in range(n_streams):
+        pieces = []
+        for i in per[si]:
+            x = data.load_audio(items[i]["path"])
+            gain = target * 10 ** (nrng.uniform(-jitter_db, jitter_db) / 20) / max(data.active_rms(x), 1e-6)
+            pieces += [(x * gain).astype(np.float32), np.zeros(int(nrng.uniform(0.2, 1.5) * SR), np.float32)]
+        clean = np.concatenate(pieces) if pieces else np.zeros(SR, np.float32)
+        kind = noise.NOISE_TYPES[si % len(noise.NOISE_TYPES)]
+        mix = clean + noise.make_noise(kind, len(clean), seed * 100 + si, pool) * noise_rms
+        peak = float(np.max(np.abs(mix)))
+        if peak > 0.99:
+            mix *= 0.99 / peak
+        name = f"{out.name}_{si:02d}.wav"  # unique per folder: the training tool caches features by file stem
+        sf.write(str(out / name), mix, SR, subtype="PCM_16")
+        streams.append({"file": name, "seconds": len(mix) / SR, "noise": kind, "utterances": len(per[si])})
+        log(f"  {name}: {len(mix) / SR / 60:.1f} min, noise {kind}")
+    manifest = {"params": params, "streams": streams, "hours": sum(s["seconds"] for s in streams) / 3600,
+                "utterances": len(items), "texts": len({i["text"] for i in items}),
+                "files": calibration_files(),
+                "description": f"{len(items)} utterances by espeak-ng and flite (the test background's voices) reading "
+                               f"{len({i['text'] for i in items})} fortunes entries of {CALIB_MIN_TEXT}-{CALIB_MAX_TEXT} "
+                               f"characters from files neither training nor the test reads, at {level_dbfs:g} dBFS "
+                               f"± {jitter_db:g} dB, noise at {snr_db:g} dB SNR ({', '.join(noise.NOISE_TYPES)})"}
+    mpath.write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m earshot_eval.calibration", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--hours", type=float, default=4.0)
+    ap.add_argument("--seed", type=int, default=4321)
+    a = ap.parse_args(argv)
+    try:
+        m = build(a.out, a.hours, a.seed)
+    except (RuntimeError, OSError) as e:
+        print(f"calibration: {a.out}: {e}")
+        return 1
+    print(f"calibration: {len(m['streams'])} streams, {m['hours']:.2f} h in {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
