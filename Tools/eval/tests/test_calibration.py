@@ -1,0 +1,40 @@
+"""Calibration streams: built from calibration text only, one noise type per stream, cached on a second call."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import soundfile as sf  # noqa: E402
+
+from earshot_eval import calibration, noise  # noqa: E402
+
+
+@unittest.skipUnless(shutil.which("espeak-ng") and shutil.which("flite") and calibration.calibration_texts(),
+                     "needs espeak-ng, flite and fortunes")
+class CalibrationTest(unittest.TestCase):
+    def test_small_build_reads_only_calibration_text_and_is_cached(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "cal"
+            m = calibration.build(out, hours=0.01, n_streams=3)
+            self.assertEqual([s["file"] for s in m["streams"]], ["cal_00.wav", "cal_01.wav", "cal_02.wav"])
+            self.assertEqual([s["noise"] for s in m["streams"]], noise.NOISE_TYPES[:3])
+            texts = set(calibration.calibration_texts())
+            items = json.loads((out / "tts" / "manifest.json").read_text())["items"]
+            self.assertTrue(items and all(i["text"] in texts for i in items))
+            self.assertGreater(m["hours"], 0.0085 * 0.85)
+            for s in m["streams"]:
+                info = sf.info(str(out / s["file"]))
+                self.assertEqual(info.samplerate, 16000)
+                self.assertAlmostEqual(info.duration, s["seconds"], places=2)
+            stamp = (out / "cal_00.wav").stat().st_mtime_ns
+            self.assertEqual(calibration.build(out, hours=0.01, n_streams=3), m)
+            self.assertEqual((out / "cal_00.wav").stat().st_mtime_ns, stamp)
+
+
+if __name__ == "__main__":
+    unittest.main()
