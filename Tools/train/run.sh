@@ -10,9 +10,9 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get anything (the TTS engines, and the C libraries before building earshot)
-#   EARSHOT_RECIPE  training recipe: a3 (default, the shipped model), a2 (model v8), a4 (experiment), d1 (a3
-#                  distilled from three teachers the pipeline trains first: a3 seeds 0 and 1, a4), d2 (d1 with a
-#                  wider student, 19,576 B, and a3's mining streams in the transfer set)
+#   EARSHOT_RECIPE  training recipe: d2 (default, the shipped model v10: a wider student distilled from three
+#                  teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
+#                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher)
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
 #                  earshot,openwakeword,microwakeword,pocketsphinx)

@@ -6,15 +6,18 @@ training reads fortunes entries of at most 300 characters (a4's long readings; t
 chosen on training-side speech let through false alarms that only unseen speech shows, and thresholds chosen on
 the test streams would make the test figures a lie. These streams sit in between: the same voices, speaking rates,
 levels (−26 dBFS ± 4 dB) and noise types at 10 dB SNR as the test streams, reading entries of CALIB_MIN_TEXT or
-more characters from the other fortunes files (neither list) — a development set the size of a few test hours.
+more characters from the other fortunes files (neither list), cut at sentence ends into utterances about as long as
+the test's (most false alarms come right after an utterance starts: a short burst of speech after a pause looks like
+a keyword said alone) — a development set the size of the 10 h test background.
 
-    python -m earshot_eval.calibration --out DIR [--hours 4]     (Tools/eval/run.sh's PYTHONPATH)
+    python -m earshot_eval.calibration --out DIR [--hours 11.5]     (Tools/eval/run.sh's PYTHONPATH)
 
 writes DIR/<DIR's name>_NN.wav and DIR/manifest.json (cached: a second call with the same settings does nothing).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -29,7 +32,9 @@ CALIB_MIN_TEXT = 330
 """Shortest calibration text (characters after cleaning). Training's longest reading is 300 characters by its own
 cleaning, which keeps fewer characters than this one (tests/test_fortune_split.py checks no text is shared)."""
 CALIB_MAX_TEXT = 1200
-VERSION = 1
+UTTERANCE_CHARS = (60, 300)
+"""Range of the per-piece length target (characters) when source texts are cut into utterances."""
+VERSION = 2
 
 
 def calibration_files() -> list[str]:
@@ -46,16 +51,42 @@ def _squash(t: str) -> str:
 
 
 def calibration_texts() -> list[str]:
-    """The calibration streams' texts: long entries of the other fortunes files, less any entry that a test
+    """The calibration streams' source texts: long entries of the other fortunes files, less any entry that a test
     background file also holds (some entries are in more than one file)."""
     test = {_squash(t) for t in data.fortune_texts(data.FORTUNE_FILES, 0, 10 ** 9)}
     return [t for t in data.fortune_texts(calibration_files(), CALIB_MIN_TEXT, CALIB_MAX_TEXT) if _squash(t) not in test]
 
 
-def build(out: Path, hours: float = 4.0, seed: int = 4321, n_streams: int = 8, snr_db: float = 10.0,
+def calibration_utterances(seed: int = 4321) -> list[str]:
+    """What the calibration voices read: each source text cut at sentence ends into pieces of whole sentences of
+    UTTERANCE_CHARS characters or more (a target drawn per piece), so the streams have about as many utterance
+    onsets after a pause per hour as the test streams (whose texts are 110-400 characters). A piece that is also a
+    fortunes entry of 300 characters or less (which training may read) is left out."""
+    import re
+    short = {_squash(t) for t in data.fortune_texts(sorted(set(calibration_files()) | set(data.FORTUNE_FILES)), 0, 300)}
+    rng = random.Random(seed)
+    out = []
+    for text in calibration_texts():
+        # a leading "--" (an attribution) would reach espeak-ng as an option
+        sentences = [x.lstrip("- ") for x in re.split(r"(?<=[.!?])\s+", text) if x.lstrip("- ")]
+        piece, want = "", rng.randint(*UTTERANCE_CHARS)
+        for snt in sentences:
+            piece = f"{piece} {snt}".strip()
+            if len(piece) >= want:
+                out.append(piece)
+                piece, want = "", rng.randint(*UTTERANCE_CHARS)
+        if piece:
+            if len(piece) < 40 and out:
+                out[-1] = f"{out[-1]} {piece}"
+            else:
+                out.append(piece)
+    return [u for u in out if _squash(u) not in short]
+
+
+def build(out: Path, hours: float = 11.5, seed: int = 4321, n_streams: int = 8, snr_db: float = 10.0,
           level_dbfs: float = -26.0, jitter_db: float = 4.0) -> dict:
     """Writes n_streams streams with 0.85 × `hours` of speech (the test streams' speech share; with the pauses of
-    0.2–1.5 s between utterances they come to ~0.87 × hours: 3.48 h for the default 4), each with one noise type of
+    0.2–1.5 s between utterances they come to ~0.87 × hours: ~10 h for the default 11.5, the test's size), each with one noise type of
     noise.NOISE_TYPES at snr_db; returns the manifest."""
     params = {"version": VERSION, "hours": hours, "seed": seed, "n_streams": n_streams, "snr_db": snr_db,
               "level_dbfs": level_dbfs, "jitter_db": jitter_db, "min_text": CALIB_MIN_TEXT}
@@ -65,10 +96,11 @@ def build(out: Path, hours: float = 4.0, seed: int = 4321, n_streams: int = 8, s
         old = json.loads(mpath.read_text())
         if old.get("params") == params and all((out / s["file"]).exists() for s in old["streams"]):
             return old
-    texts = calibration_texts()
+    texts = calibration_utterances(seed)
     if not texts:
         raise RuntimeError("no calibration text: apt-get install fortunes")
-    items = data.make_tts_pool(out / "tts", hours * 3600 * 0.85, seed, "cal", texts=texts, source="calibration")
+    digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]  # the pool is rebuilt when the text changes
+    items = data.make_tts_pool(out / "tts", hours * 3600 * 0.85, seed, "cal", texts=texts, source=f"calibration-{digest}")
     rng = random.Random(seed)
     order = list(range(len(items)))
     rng.shuffle(order)
@@ -104,8 +136,9 @@ def build(out: Path, hours: float = 4.0, seed: int = 4321, n_streams: int = 8, s
                 "utterances": len(items), "texts": len({i["text"] for i in items}),
                 "files": calibration_files(),
                 "description": f"{len(items)} utterances by espeak-ng and flite (the test background's voices) reading "
-                               f"{len({i['text'] for i in items})} fortunes entries of {CALIB_MIN_TEXT}-{CALIB_MAX_TEXT} "
-                               f"characters from files neither training nor the test reads, at {level_dbfs:g} dBFS "
+                               f"pieces of {UTTERANCE_CHARS[0]}+ characters (whole sentences) of fortunes entries of "
+                               f"{CALIB_MIN_TEXT}-{CALIB_MAX_TEXT} characters from files neither training nor the test "
+                               f"reads, with pauses of 0.2-1.5 s, at {level_dbfs:g} dBFS "
                                f"± {jitter_db:g} dB, noise at {snr_db:g} dB SNR ({', '.join(noise.NOISE_TYPES)})"}
     mpath.write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
@@ -115,7 +148,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m earshot_eval.calibration", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--hours", type=float, default=4.0)
+    ap.add_argument("--hours", type=float, default=11.5)
     ap.add_argument("--seed", type=int, default=4321)
     a = ap.parse_args(argv)
     try:

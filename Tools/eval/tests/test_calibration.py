@@ -23,7 +23,7 @@ class CalibrationTest(unittest.TestCase):
             m = calibration.build(out, hours=0.01, n_streams=3)
             self.assertEqual([s["file"] for s in m["streams"]], ["cal_00.wav", "cal_01.wav", "cal_02.wav"])
             self.assertEqual([s["noise"] for s in m["streams"]], noise.NOISE_TYPES[:3])
-            texts = set(calibration.calibration_texts())
+            texts = set(calibration.calibration_utterances())
             items = json.loads((out / "tts" / "manifest.json").read_text())["items"]
             self.assertTrue(items and all(i["text"] in texts for i in items))
             self.assertGreater(m["hours"], 0.0085 * 0.85)

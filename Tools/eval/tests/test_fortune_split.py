@@ -35,6 +35,12 @@ class FortuneSplitTest(unittest.TestCase):
         trained = {squash(t) for t in fortune_sentences(max_len=300, min_len=20)}
         self.assertFalse({squash(t) for t in cal} & trained)
         self.assertTrue(all(len(t) >= calibration.CALIB_MIN_TEXT for t in cal))
+        # what the voices read: whole sentences of those entries, none a training text or a test text either
+        utt = calibration.calibration_utterances()
+        self.assertGreater(len(utt), 2 * len(cal))
+        self.assertFalse({squash(u) for u in utt} & (trained | {squash(t) for t in fortune_texts()}))
+        whole = " ".join(squash(t) for t in cal)
+        self.assertTrue(all(squash(u) in whole for u in utt[:200]))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ def main() -> None:
             report["eval_streams"]["long"] = {
                 "command": lcmd.replace(str(REPO) + "/", "").replace(str(paths.cache), "$EARSHOT_CACHE"), "results": json.loads((long_dir / "results.json").read_text()),
                 "background": lman.get("background_speech", {}).get("source", "")}
+            from .streamtest import at_defaults
+            report["eval_streams"]["long"]["at_defaults"] = at_defaults(paths, long_dir / "streams",
+                                                                        paths.models / "earshot-kws.tflite")
         rep_path.write_text(json.dumps(report, indent=2) + "\n")
         summary = json.loads((paths.cache / "data_summary.json").read_text())
         write_card(paths, report, summary, paths.models / "README.md")

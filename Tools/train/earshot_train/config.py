@@ -70,13 +70,13 @@ ARCH = os.environ.get("EARSHOT_ARCH", "dscnn")
 "tcn" (stride 1 and VALID padding along time with dilated depthwise convolutions, run every hop: the
 runtime computes one new row per layer per 20 ms hop instead of the whole window, see Interpreter.invoke(newFrames:))."""
 
-RECIPE = os.environ.get("EARSHOT_RECIPE", "a3")
-"""Training data recipe (Tools/train/README.md): "a3" (the shipped model v9: a2 + 4,000 training-only fortunes
-sentences, 5.2 h of mining streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous
-readings from fortunes files the test background never reads, 8 h more mining streams; not better than a3), or
-"d1" (a3's data and schedule, distilled from three teachers this pipeline trains first: a3 seeds 0 and 1 and a4;
-earshot_train/distill.py), or "d2" (d1 with a wider student, 52/52/60/60/64 channels, 19,576 B, and a3's 5.2 h of
-mining streams added to the transfer set)."""
+RECIPE = os.environ.get("EARSHOT_RECIPE", "d2")
+"""Training recipe (Tools/train/README.md): "d2" (the shipped model v10: a3's data and schedule for a wider student,
+52/52/60/60/64 channels, 19,576 B, distilled from three teachers this pipeline trains first, a3 seeds 0 and 1 and
+a4, with a transfer set from a4's and a3's mining streams; earshot_train/distill.py), "d1" (the same with v9's
+width and a4's streams only), "a3" (the model v9: a2 + 4,000 training-only fortunes sentences, 5.2 h of mining
+streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous readings from fortunes
+files the test background never reads, 8 h more mining streams; not better than a3 alone, a teacher of d1/d2)."""
 if RECIPE not in ("a2", "a3", "a4", "d1", "d2"):
     raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2")
 DISTILLED = RECIPE in ("d1", "d2")

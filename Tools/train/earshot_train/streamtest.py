@@ -62,3 +62,40 @@ def streaming_recall(paths: Paths, model, thresholds: dict) -> dict:
     return {"clips": total, "recall": sum(p["detected"] for p in per.values()) / max(1, total),
             "per_keyword": per, "other_detections": other,
             "stream_minutes": round(len(f) * hop_s / 60, 2)}
+
+
+def at_defaults(paths: Paths, stream_dir: Path, model: Path) -> dict | None:
+    """What a user gets at the model's default thresholds on Tools/eval's test streams: `earshot score` with the
+    sidecar over stream_*.wav, scored against labels.csv like Tools/eval (a detection of the keyword inside an
+    instance or up to 0.5 s after it is a hit, one per instance; every other detection is a false alarm).
+    None when the streams are missing or earshot fails."""
+    import subprocess
+    wavs = sorted(stream_dir.glob("stream_*.wav"))
+    labels = stream_dir / "labels.csv"
+    man = stream_dir / "manifest.json"
+    if not wavs or not labels.exists() or not man.exists():
+        return None
+    r = subprocess.run([str(paths.earshot), "score", *map(str, wavs), "--model", str(model), "--format", "json",
+                        "--no-progress"], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"card: earshot score at the defaults failed: {r.stderr.strip()[:200]}", flush=True)
+        return None
+    inst: dict[str, list[list]] = {}
+    for row in csv.DictReader(open(labels)):
+        inst.setdefault(row["file"], []).append([row["keyword"], float(row["start"]), float(row["end"]), False])
+    fa = {kw: 0 for kw in KEYWORDS}
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        name = Path(d["file"]).name
+        hit = next((i for i in inst.get(name, []) if i[0] == d["keyword"] and not i[3] and i[1] <= d["time"] <= i[2] + 0.5),
+                   None)
+        if hit:
+            hit[3] = True
+        elif d["keyword"] in fa:
+            fa[d["keyword"]] += 1
+    hours = json.loads(man.read_text())["background_hours"]
+    every = [i for v in inst.values() for i in v]
+    miss = {kw: (sum(1 for i in every if i[0] == kw and not i[3]) / max(1, sum(1 for i in every if i[0] == kw)))
+            for kw in KEYWORDS}
+    return {"background_hours": hours, "false_alarms": fa, "miss": miss,
+            "thresholds": json.loads(model.with_suffix(".json").read_text())["thresholds"]}
