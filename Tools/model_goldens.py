@@ -118,6 +118,11 @@ def models():
         L.Flatten(),
         L.Dense(4),
         L.Softmax()]), {}
+    # Depths that are not multiples of 8 (the shipped v10 has 52 and 60 channels): the depthwise SIMD path's
+    # overlapping last block and the pointwise convolution through zero-padded im2col rows (odd pixel count too).
+    yield "dw_dm1_k5x1_c12", (10, 1, 12), seq((10, 1, 12), [L.DepthwiseConv2D((5, 1), padding="same", activation="relu")]), {}
+    yield "dw_dm1_k5x1_s2_c52", (15, 1, 52), seq((15, 1, 52), [L.DepthwiseConv2D((5, 1), strides=(2, 1), padding="same")]), {}
+    yield "conv_pointwise_52_60", (7, 1, 52), seq((7, 1, 52), [L.Conv2D(60, 1, activation="relu")]), {}
 
 
 def streaming_models():

@@ -25,10 +25,11 @@ struct Conv2DKernel {
     let actMax: Int32
     private(set) var pointwise: Bool
 
-    /// Scratch bytes: im2col rows (two for the two-pixel tile; one for a 1×1 convolution, which
-    /// reads its input directly unless it takes the general path) and one pixel's accumulators.
+    /// Scratch bytes: im2col rows (two for the two-pixel tile; one for a 1×1 convolution whose depth
+    /// is a multiple of 8, which reads its input directly unless it takes the general path) and one
+    /// pixel's accumulators.
     static func scratchBytes(_ g: ConvGeometry) -> Int { colRows(g) * colBytes(g) + g.outC * 4 }
-    static func colRows(_ g: ConvGeometry) -> Int { isPointwise(g) ? 1 : 2 }
+    static func colRows(_ g: ConvGeometry) -> Int { isPointwise(g) && g.inC % 8 == 0 ? 1 : 2 }
     static func isPointwise(_ g: ConvGeometry) -> Bool {
         g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0
             && g.outH == g.inH && g.outW == g.inW
@@ -83,10 +84,10 @@ struct Conv2DKernel {
 
     func run() {
         if g.outC % 4 == 0 && requant.rightOnly {
-            // The two-pixel tile; a 1×1 convolution whose depth is not a multiple of 8 has one
-            // im2col row of scratch and takes the general path below.
-            if !pointwise { runIm2col(); return }
-            if depth % 8 == 0 { runPointwise(); return }
+            // The two-pixel tile: straight from the input for a 1×1 convolution whose depth is a
+            // multiple of 8, else through two zero-padded im2col rows (e.g. 52 or 60 channels).
+            if pointwise && depth % 8 == 0 { runPointwise(); return }
+            runIm2col(); return
         }
         let g = self.g
         let depth = self.depth, pd = paddedDepth, outC = g.outC

@@ -10,7 +10,7 @@ struct DepthwiseConv2DKernel {
     private(set) var output: UnsafeMutablePointer<Int8>
     let acc: UnsafeMutablePointer<Int32>
     let weights: UnsafePointer<Int32>
-    /// The same weights as Int16, for the SIMD path (depth multiplier 1, depth a multiple of 8).
+    /// The same weights as Int16, for the SIMD path (depth multiplier 1, depth at least 8).
     let weights16: UnsafePointer<Int16>
     let simd: Bool
     let bias: UnsafePointer<Int32>
@@ -31,7 +31,7 @@ struct DepthwiseConv2DKernel {
         let w8 = model.constantArray(fT, as: Int8.self)
         weights = UnsafePointer(pool.store(w8.map { Int32($0) }))
         weights16 = UnsafePointer(pool.store(w8.map { Int16($0) }))
-        simd = g.depthMultiplier == 1 && g.outC % 8 == 0
+        simd = g.depthMultiplier == 1 && g.outC >= 8
         let b32 = op.inputs.count > 2 && op.inputs[2] >= 0
             ? model.constantArray(model.tensors[op.inputs[2]], as: Int32.self)
             : [Int32](repeating: 0, count: g.outC)
@@ -95,7 +95,9 @@ struct DepthwiseConv2DKernel {
         }
     }
 
-    /// Depth multiplier 1, depth a multiple of 8: eight channels at a time with Int16 products
+    /// Depth multiplier 1, depth at least 8: eight channels at a time (a depth that is not a multiple
+    /// of 8 ends with the last eight channels, overlapping the block before: the overlap is computed
+    /// twice with the same result, and no load leaves the pixel) with Int16 products
     /// (|w·(x − zp)| ≤ 128·255 < 2^15, so exact) accumulated in Int32 lanes held in registers.
     /// Tap addresses advance by pointer strides (wrapping arithmetic: every offset is inside the
     /// tensors the planner checked), so the tap loop is loads and multiply-adds only.
@@ -123,8 +125,9 @@ struct DepthwiseConv2DKernel {
                     let any = fy0 < fy1 && fx0 < fx1
                     let first = input + (any ? ((b &* g.inH &+ y0 &+ fy0 &* g.dilH) &* g.inW &+ x0 &+ fx0 &* g.dilW) &* C : 0)
                     let wFirst = weights16 + (fy0 &* g.kW &+ fx0) &* C
-                    var c = 0
-                    while c < C {
+                    var next = 0
+                    while next < C {
+                        let c = min(next, C &- 8)
                         var lo = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD4<Int32>.self)
                         var hi = UnsafeRawPointer(bias + c + 4).loadUnaligned(as: SIMD4<Int32>.self)
                         if any && fx1 &- fx0 == 1 {
@@ -153,7 +156,7 @@ struct DepthwiseConv2DKernel {
                         }
                         UnsafeMutableRawPointer(acc + c).storeBytes(of: lo, as: SIMD4<Int32>.self)
                         UnsafeMutableRawPointer(acc + c + 4).storeBytes(of: hi, as: SIMD4<Int32>.self)
-                        c &+= 8
+                        next &+= 8
                     }
                     requant.run(acc, out, channel: 0, count: C, outputOffset: outputOffset, lo: actMin, hi: actMax)
                     out += C
