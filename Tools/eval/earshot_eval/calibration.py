@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,6 @@ def calibration_utterances(seed: int = 4321) -> list[str]:
     UTTERANCE_CHARS characters or more (a target drawn per piece), so the streams have about as many utterance
     onsets after a pause per hour as the test streams (whose texts are 110-400 characters). A piece that is also a
     fortunes entry of 300 characters or less (which training may read) is left out."""
-    import re
     short = {_squash(t) for t in data.fortune_texts(sorted(set(calibration_files()) | set(data.FORTUNE_FILES)), 0, 300)}
     rng = random.Random(seed)
     out = []
