@@ -124,10 +124,7 @@ def build(out: Path, hours: float = 11.5, seed: int = 4321, n_streams: int = 8, 
             pieces += [(x * gain).astype(np.float32), np.zeros(int(nrng.uniform(0.2, 1.5) * SR), np.float32)]
         clean = np.concatenate(pieces) if pieces else np.zeros(SR, np.float32)
         kind = noise.NOISE_TYPES[si % len(noise.NOISE_TYPES)]
-        mix = clean + noise.make_noise(kind, len(clean), seed * 100 + si, pool) * noise_rms
-        peak = float(np.max(np.abs(mix)))
-        if peak > 0.99:
-            mix *= 0.99 / peak
+        mix, _ = noise.add_noise(clean, kind, seed * 100 + si, pool, noise_rms)
         name = f"{out.name}_{si:02d}.wav"  # unique per folder: the training tool caches features by file stem
         sf.write(str(out / name), mix, SR, subtype="PCM_16")
         streams.append({"file": name, "seconds": len(mix) / SR, "noise": kind, "utterances": len(per[si])})

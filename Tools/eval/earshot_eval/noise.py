@@ -120,3 +120,14 @@ def make_noise(kind: str, n: int, seed: int, speech_pool: list[np.ndarray]) -> n
     if kind == "cafe":
         return cafe(n, rng, speech_pool)
     raise ValueError(f"unknown noise type {kind!r}")
+
+
+def add_noise(clean: np.ndarray, kind: str, seed: int, speech_pool: list[np.ndarray], rms: float
+              ) -> tuple[np.ndarray, float]:
+    """clean + a noise bed of `kind` at RMS `rms`, scaled down to a 0.99 peak if it would clip; returns
+    (mix, peak before scaling). Test streams and calibration streams are mixed by this one function."""
+    mix = clean + make_noise(kind, len(clean), seed, speech_pool) * rms
+    peak = float(np.max(np.abs(mix)))
+    if peak > 0.99:
+        mix *= 0.99 / peak
+    return mix, peak

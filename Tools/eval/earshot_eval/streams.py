@@ -212,11 +212,7 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
                 gap(0.5, 2.0)
         clean = np.concatenate(pieces) if pieces else np.zeros(SR, np.float32)
         kind = noise.NOISE_TYPES[si % len(noise.NOISE_TYPES)]
-        nz = noise.make_noise(kind, len(clean), seed * 100 + si, babble_pool) * noise_rms
-        mix = clean + nz
-        peak = float(np.max(np.abs(mix)))
-        if peak > 0.99:
-            mix *= 0.99 / peak
+        mix, peak = noise.add_noise(clean, kind, seed * 100 + si, babble_pool, noise_rms)
         name = f"stream_{si:02d}.wav"
         sf.write(str(out / name), mix, SR, subtype="PCM_16")
         streams.append({"file": name, "seconds": len(mix) / SR, "noise": kind,

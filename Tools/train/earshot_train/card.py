@@ -83,11 +83,12 @@ so 1 FA/10 h allows {int(lbg * 0.1 + 1e-9)} false alarm(s) per keyword instead o
         dflt = lg.get("at_defaults")
         if dflt:
             n_fa = sum(dflt["false_alarms"].values())
-            per = ", ".join(f"{kw} {100 * dflt['miss'][kw]:.1f} % / {dflt['false_alarms'][kw]}" for kw in KEYWORDS)
+            scored = [kw for kw in KEYWORDS if dflt["miss"][kw] is not None]
+            per = ", ".join(f"{kw} {100 * dflt['miss'][kw]:.1f} % / {dflt['false_alarms'][kw]}" for kw in scored)
             long_text += f"""
 **At the default thresholds** (what `earshot score` and `earshot listen` do without options; `earshot score
 $EARSHOT_CACHE/eval-10h/streams/stream_*.wav --labels $EARSHOT_CACHE/eval-10h/streams/labels.csv`): average miss
-**{100 * sum(dflt['miss'].values()) / len(KEYWORDS):.1f} %** with **{n_fa} false alarms** in {dflt['background_hours']:.2f} h
+**{100 * sum(dflt['miss'][kw] for kw in scored) / max(1, len(scored)):.1f} %** with **{n_fa} false alarms** in {dflt['background_hours']:.2f} h
 ({n_fa / dflt['background_hours']:.2f} per hour over all six keywords, {n_fa / dflt['background_hours'] / len(KEYWORDS):.2f} per
 keyword); per keyword miss / false alarms: {per}.
 """

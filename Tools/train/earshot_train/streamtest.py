@@ -65,37 +65,28 @@ def streaming_recall(paths: Paths, model, thresholds: dict) -> dict:
 
 
 def at_defaults(paths: Paths, stream_dir: Path, model: Path) -> dict | None:
-    """What a user gets at the model's default thresholds on Tools/eval's test streams: `earshot score` with the
-    sidecar over stream_*.wav, scored against labels.csv like Tools/eval (a detection of the keyword inside an
-    instance or up to 0.5 s after it is a hit, one per instance; every other detection is a false alarm).
-    None when the streams are missing or earshot fails."""
+    """What a user gets at the model's default thresholds on Tools/eval's test streams: the per-keyword table of
+    `earshot score stream_*.wav --labels labels.csv` (the runtime scores hits and false alarms itself, with the
+    evaluation's rule). None when the streams are missing or earshot fails."""
     import subprocess
     wavs = sorted(stream_dir.glob("stream_*.wav"))
     labels = stream_dir / "labels.csv"
-    man = stream_dir / "manifest.json"
-    if not wavs or not labels.exists() or not man.exists():
+    if not wavs or not labels.exists():
         return None
-    r = subprocess.run([str(paths.earshot), "score", *map(str, wavs), "--model", str(model), "--format", "json",
+    r = subprocess.run([str(paths.earshot), "score", *map(str, wavs), "--model", str(model), "--labels", str(labels),
                         "--no-progress"], capture_output=True, text=True)
-    if r.returncode != 0:
+    rows = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 7 and f[0] in KEYWORDS and f[1].isdigit():  # keyword clips hits miss% FA FA/h non-kw-h ...
+            rows[f[0]] = f
+    if r.returncode != 0 or set(rows) != set(KEYWORDS):
         print(f"card: earshot score at the defaults failed: {r.stderr.strip()[:200]}", flush=True)
         return None
-    inst: dict[str, list[list]] = {}
-    for row in csv.DictReader(open(labels)):
-        inst.setdefault(row["file"], []).append([row["keyword"], float(row["start"]), float(row["end"]), False])
-    fa = {kw: 0 for kw in KEYWORDS}
-    for line in r.stdout.splitlines():
-        d = json.loads(line)
-        name = Path(d["file"]).name
-        hit = next((i for i in inst.get(name, []) if i[0] == d["keyword"] and not i[3] and i[1] <= d["time"] <= i[2] + 0.5),
-                   None)
-        if hit:
-            hit[3] = True
-        elif d["keyword"] in fa:
-            fa[d["keyword"]] += 1
-    hours = json.loads(man.read_text())["background_hours"]
-    every = [i for v in inst.values() for i in v]
-    miss = {kw: (sum(1 for i in every if i[0] == kw and not i[3]) / max(1, sum(1 for i in every if i[0] == kw)))
-            for kw in KEYWORDS}
-    return {"background_hours": hours, "false_alarms": fa, "miss": miss,
+    man = stream_dir / "manifest.json"  # the evaluation's background hours (stream time less every keyword's)
+    hours = json.loads(man.read_text())["background_hours"] if man.exists() else float(rows[KEYWORDS[0]][6])
+    return {"background_hours": hours,
+            "false_alarms": {kw: int(rows[kw][4]) for kw in KEYWORDS},
+            "miss": {kw: ((int(rows[kw][1]) - int(rows[kw][2])) / int(rows[kw][1]) if int(rows[kw][1]) else None)
+                     for kw in KEYWORDS},
             "thresholds": json.loads(model.with_suffix(".json").read_text())["thresholds"]}
