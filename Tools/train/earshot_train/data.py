@@ -681,10 +681,10 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
         made["windows"] = made.get("windows", 0) + sum(1 for it in todo if not Path(it[2]).exists())
         with Pool(workers) as pool:
             res = pool.map(render, todo, chunksize=16)
-        rows = [(r, it[1]) for r, it in zip(res, todo) if r]
+        rows = [(r, it[1], it[0]) for r, it in zip(res, todo) if r]  # window, label, source it was rendered from
         _write_csv(paths.clips / f"{split}.csv", rows)
         counts = {}
-        for _, lab in rows:
+        for _, lab, _ in rows:
             counts[lab] = counts.get(lab, 0) + 1
         summary[split] = counts
     summary["sources"] = {

@@ -38,6 +38,17 @@ def extract(paths: Paths, split: str) -> tuple[np.ndarray, np.ndarray]:
     return x[keep].astype(np.float32), labels[keep]
 
 
+def clip_sources(paths: Paths, split: str) -> list[str] | None:
+    """The source recording of each window that `extract` returns (same order, failed files dropped), from the
+    third column of clips/{split}.csv; None for a cache written before that column existed."""
+    rows = list(csv.reader(open(paths.clips / f"{split}.csv")))
+    if any(len(r) < 3 for r in rows):
+        return None
+    failed = paths.features / f"{split}.failed.txt"
+    bad = set(failed.read_text().split("\n")) if failed.exists() else set()
+    return [r[2] for r in rows if r[0] not in bad]
+
+
 def extract_stream(paths: Paths, wav: str) -> np.ndarray:
     """All frames of one long file, [frames, coeffs]."""
     cfg = paths.features / "features.json"

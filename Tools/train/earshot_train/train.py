@@ -29,7 +29,21 @@ CALIBRATION_FA_PER_HOUR = 0.1
 tuning streams (training-side sentences) alone did not show the false alarms unseen speech makes (the d1 model's
 defaults gave 1.3 per hour per keyword on the 10 h test background, against 0.4 for v9)."""
 VAL_FALSE_ACCEPT = 0.002
-"""... and at most this share of the other classes' validation clips at or above the threshold (was 0.005)."""
+"""... and at most this share of the other classes' validation clips at or above the threshold (was 0.005),
+near-miss clips left out (see `threshold_negatives`)."""
+
+
+def threshold_negatives(scores: np.ndarray, labels: np.ndarray, cls: int, sources: list[str] | None) -> np.ndarray:
+    """The validation scores of class `cls` that its default threshold's false-accept check counts: clips of the
+    other classes, except the near-miss recordings (sources under tts/near/). Those 56 clips (one voice per phrase)
+    are the very recordings of the evaluation's near-miss table, so a threshold set on them is set on the test;
+    and with ~1,000 negatives the check allows one clip above the threshold, so one near-miss phrase ("jars",
+    "slow boy") alone moved a keyword's default by up to 0.16. Near misses are still trained on (other voices)
+    and reported by the evaluation. `sources` None (an older cache): every other-class clip counts."""
+    keep = labels != cls
+    if sources is not None:
+        keep &= ~np.array(["/near/" in s for s in sources], bool)
+    return scores[keep, cls]
 
 # (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
 STEM = (5, 2, 52 if RECIPE == "d2" else 48)  # time kernel (spans all coefficients), time stride, channels
@@ -489,9 +503,16 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     cal_fa = {}
     # 0.30-0.80 by 0.01, then by 0.005 up to 0.995 (where strict thresholds lie; the eval's ladder has the same steps)
     cand = np.round(np.concatenate([np.linspace(0.3, 0.8, 51), np.linspace(0.805, 0.995, 39)]), 3)
+    from .features import clip_sources
+    val_sources = clip_sources(paths, "val")
+    if val_sources is not None and len(val_sources) != len(yva):
+        val_sources = None
+    if val_sources is None:
+        print("thresholds: warning: clips/val.csv has no source column (cache from before it); near-miss clips "
+              "count in the false-accept check", flush=True)
     for kw in KEYWORDS:
         c = LABELS.index(kw)
-        neg = pq[yva != c, c]
+        neg = threshold_negatives(pq, yva, c, val_sources)
         pos = pq[yva == c, c]
         chosen = float(cand[-1])
         for th in cand:
@@ -557,6 +578,8 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
                                 "streams": streams},
         "thresholds": thresholds,
         "tuning_hours": round(tune_hours, 3),
+        "val_false_accept_check": {"max_share": VAL_FALSE_ACCEPT, "near_miss_clips_left_out":
+                                   (sum("/near/" in x for x in val_sources) if val_sources is not None else 0)},
         "calibration": ({"hours": round(cal_hours, 3), "fa_per_hour_max": CALIBRATION_FA_PER_HOUR,
                          "false_alarms": cal_fa, "description": calib.get("description", ""),
                          "streams": calib["paths"]} if cal else None),
