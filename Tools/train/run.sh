@@ -12,7 +12,8 @@
 #   EARSHOT_SKIP_APT=1  do not apt-get anything (the TTS engines, and the C libraries before building earshot)
 #   EARSHOT_RECIPE  training recipe: d2 (default, the shipped model v10: a wider student distilled from three
 #                  teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
-#                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher)
+#                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher), d3 (experiment: d2 + recorded
+#                  telephone prompts as negatives)
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.
 #                  earshot,openwakeword,microwakeword,pocketsphinx)
@@ -28,6 +29,11 @@ for p in espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite fest
          festvox-kdlpc16k festvox-us-slt-hts libttspico-utils fortunes fortunes-min ktuberling-data; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
+if [ "${EARSHOT_RECIPE:-d2}" = d3 ]; then  # recorded telephone prompts as negatives (data.ASTERISK_TRAIN)
+  for p in asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-it-wav; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+  done
+fi
 if [ "${#need_apt[@]}" -gt 0 ] && [ "${EARSHOT_SKIP_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ]; then
   src=/etc/apt/sources.list.d/debian.sources
   if [ -f "$src" ] && ! grep -q "non-free" "$src"; then

@@ -22,7 +22,7 @@ from scipy.signal import butter, sosfilt
 
 from . import audio, tts
 from .config import (BACKGROUND, RECIPE, COMMON_WORDS, FSDD_HELDOUT_SPEAKERS, KEYWORD_TEXTS, KEYWORDS, NEAR_MISS_TARGETS,
-                     NEAR_MISSES, PLACEMENT, UNKNOWN, WINDOW_SAMPLES, Paths)
+                     NEAR_MISSES, PLACEMENT, REAL_SPEECH, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 W = WINDOW_SAMPLES
 SR = audio.SR
@@ -180,6 +180,32 @@ def ktuberling_split(paths: Paths) -> list[tuple[str, str, str]]:
         for f in sorted(lang.glob("*.ogg")):
             if not KEYWORD_LIKE.search(f.stem):
                 out.append((str(f), UNKNOWN, split))
+    return out
+
+
+ASTERISK = Path("/usr/share/asterisk/sounds")
+"""Debian's asterisk-core-sounds-<lang>-wav: telephone prompts (8 kHz) recorded by one person per language,
+~25 min each, CC BY-SA 3.0; English transcripts name none of the keywords."""
+ASTERISK_TRAIN = ("en_US_f_Allison", "es_MX_f_Allison", "it_IT_m_Carlo")
+"""Voices trained on in recipe d3 (two speakers, 80 min; the package's fr and ru voices are left for development
+sets: as extra calibration streams they were measured and not kept, Tools/train/README.md)."""
+ASTERISK_CROPS = 3
+"""Random 1 s crops per training prompt (sentences keep 5)."""
+MINE_REAL_STREAMS = 8
+"""d3: mining streams of the training prompts at 0–15 dB SNR, 8 × 6 min."""
+
+
+def asterisk_split(paths: Paths) -> list[tuple[str, str, str]]:
+    """(path, _unknown_, "train") for the prompts of the training voices (ASTERISK_TRAIN); [] without the packages
+    (recipe d3 then trains as d2 would, with a warning)."""
+    out = []
+    for voice in ASTERISK_TRAIN:
+        d = ASTERISK / voice
+        if not d.is_dir():
+            print(f"data: {d} missing (apt-get install asterisk-core-sounds-{voice[:2]}-wav): its prompts are not "
+                  f"used", flush=True)
+            continue
+        out += [(str(f), UNKNOWN, "train") for f in sorted(d.rglob("*.wav")) if "silence" not in f.parts]
     return out
 
 
@@ -525,7 +551,7 @@ LATE_TTS_EVERY = 2
 TUNE_NOISY_STREAMS = 6
 """Noisy threshold-tuning streams of 6 min (0.6 h) beside the 2 quiet ones (0.2 h)."""
 
-EXTRA_SENTENCES = 4000 if RECIPE in ("a3", "a4", "d1", "d2") else 0
+EXTRA_SENTENCES = 4000 if RECIPE in ("a3", "a4", "d1", "d2", "d3") else 0
 """Training-only fortunes sentences beyond the 2000 of the split (a3): 2 crops each, and more speech to mine."""
 
 EXTRA_CROPS = 2
@@ -572,6 +598,9 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     kt = ktuberling_split(paths)
     if scale < 1:
         kt = kt[:: int(round(1 / scale))]
+    ast = asterisk_split(paths) if REAL_SPEECH else []
+    if scale < 1:
+        ast = ast[:: int(round(1 / scale))]
 
     # source split lists for other tools
     src_train = [(p, l) for p, l, s in real + tts_sources if s == "train"]
@@ -615,6 +644,10 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     mine += heldout_streams(paths, mine_src, np.random.default_rng(seed + 17), n_streams=max(1, n(MINE_NOISY_STREAMS)),
                             minutes=6.0 if scale >= 1 else 0.5, folder=paths.cache / "mine", prefix=f"mine{MINE_TAG}_snr",
                             snr_db=(0.0, 15.0))
+    if ast:  # d3: the recorded prompts over noise, 0–15 dB SNR
+        mine += heldout_streams(paths, [p for p, _, _ in ast], np.random.default_rng(seed + 29),
+                                n_streams=max(1, n(MINE_REAL_STREAMS)), minutes=6.0 if scale >= 1 else 0.5,
+                                folder=paths.cache / "mine", prefix="mine_real_snr", snr_db=(0.0, 15.0))
     long_src = [p for p, l, s in tts_sources if "/long/" in p]
     if long_src:
         mine += heldout_streams(paths, long_src, np.random.default_rng(seed + 23), n_streams=max(1, n(MINE_LONG_STREAMS)),
@@ -664,6 +697,8 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
     for p, lab, s in kt:
         if s == "train":
             add("train", p, lab, 3, "train")
+    for p, lab, s in ast:
+        add("train", p, lab, ASTERISK_CROPS, "crop")
     for p, lab, s in fsdd:
         if s == "train" and _h(p) % 3 == 0:
             add("train", p, lab, 1, "train")

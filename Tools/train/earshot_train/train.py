@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (ARCH, BACKGROUND, RECIPE, REPO, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
+from .config import (ARCH, BACKGROUND, RECIPE, REPO, WIDE, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
                      SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
@@ -46,8 +46,8 @@ def threshold_negatives(scores: np.ndarray, labels: np.ndarray, cls: int, source
     return scores[keep, cls]
 
 # (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
-STEM = (5, 2, 52 if RECIPE == "d2" else 48)  # time kernel (spans all coefficients), time stride, channels
-BLOCKS = ([(5, 1, 52), (5, 2, 60), (5, 1, 60), (5, 2, 64)] if RECIPE == "d2" else
+STEM = (5, 2, 52 if WIDE else 48)  # time kernel (spans all coefficients), time stride, channels
+BLOCKS = ([(5, 1, 52), (5, 2, 60), (5, 1, 60), (5, 2, 64)] if WIDE else
           [(5, 1, 48), (5, 2, 56), (5, 1, 56), (5, 2, 64)])
 """The recipe d2's student is wider (19,576 B of weights and biases, 363,552 MACs, arena 4,080 B with today's kernels): distilled, the
 extra width helped (5.9 / 11.8 % at 1 FA/h / 1 FA/10 h against 7.4 / 15.9 % for d1's shape); trained alone it did not."""

@@ -35,3 +35,19 @@ def test_clip_sources_follow_extract_order_and_dropped_files(tmp_path):
     assert clip_sources(paths, "val") == ["/k/alexa/1.flac", "bg3"]
     (paths.clips / "val.csv").write_text("a.wav,alexa\nc.wav,_background_\n")
     assert clip_sources(paths, "val") is None
+
+
+def test_recorded_prompts_of_recipe_d3_come_from_the_training_voices_only(tmp_path, monkeypatch):
+    from earshot_train import data
+    for voice in ("en_US_f_Allison", "fr_CA_f_June"):
+        (tmp_path / voice / "digits").mkdir(parents=True)
+        (tmp_path / voice / "silence").mkdir()
+        (tmp_path / voice / "hello.wav").write_bytes(b"")
+        (tmp_path / voice / "digits" / "1.wav").write_bytes(b"")
+        (tmp_path / voice / "silence" / "1.wav").write_bytes(b"")
+    monkeypatch.setattr(data, "ASTERISK", tmp_path)
+    got = data.asterisk_split(Paths(cache=tmp_path / "cache"))
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p, _, _ in got) == \
+        ["en_US_f_Allison/digits/1.wav", "en_US_f_Allison/hello.wav"]  # es/it missing: skipped with a warning
+    assert {(lab, split) for _, lab, split in got} == {("_unknown_", "train")}
+    assert not {"fr_CA_f_June", "ru_RU_f_IvrvoiceRU"} & set(data.ASTERISK_TRAIN)
