@@ -508,8 +508,8 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
     if val_sources is not None and len(val_sources) != len(yva):
         val_sources = None
     if val_sources is None:
-        print("thresholds: warning: clips/val.csv has no source column (cache from before it); near-miss clips "
-              "count in the false-accept check", flush=True)
+        print("thresholds: warning: clips/val.csv gives no source for each validation clip (a cache from before its "
+              "source column); near-miss clips count in the false-accept check", flush=True)
     for kw in KEYWORDS:
         c = LABELS.index(kw)
         neg = threshold_negatives(pq, yva, c, val_sources)
