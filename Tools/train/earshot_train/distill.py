@@ -23,10 +23,11 @@ from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, RECIPE, UNKNOWN, Paths
 TEACHERS = [("a3", 0), ("a3", 1), ("a4", 0)]
 """(recipe, training seed) of each teacher; a3 seed 0 is the model v9."""
 ALPHA = 0.5
-TRANSFER_PREFIXES = ((("mine_long_snr", "mine_b") + (("mine_real_snr",) if RECIPE == "d3" else ()))
-                     if RECIPE in ("d2", "d3") else ("mine_long_snr",))
+TRANSFER_PREFIXES = {"d2": ("mine_long_snr", "mine_b"), "d3": ("mine_long_snr", "mine_b", "mine_real_snr")}.get(
+    RECIPE, ("mine_long_snr",))
 """Mining streams of the transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav: a4's 8 h of long readings (made by the
-a4 teacher's data preparation), and for d2 also a3's 5.2 h of mining streams (the student's own preparation)."""
+a4 teacher's data preparation), for d2 and d3 also a3's 5.2 h of mining streams (the student's own preparation),
+and for d3 its streams of recorded prompts."""
 TRANSFER_MIN_SCORE = 0.05
 TRANSFER_RANDOM = 200
 TRANSFER_SEED = 7

@@ -28,14 +28,18 @@ def extract(paths: Paths, split: str) -> tuple[np.ndarray, np.ndarray]:
         if r.returncode != 0 and not out.exists():
             raise SystemExit(f"earshot features failed for {split} (exit {r.returncode})")
     x = np.load(out)
-    failed = paths.features / f"{split}.failed.txt"
-    keep = np.ones(len(x), bool)
-    if failed.exists():
-        bad = set(failed.read_text().split("\n"))
-        keep = np.array([r[0] not in bad for r in rows])
+    keep = _kept(paths, split, rows)
+    if not keep.all():
         print(f"features: {split}: dropping {int((~keep).sum())} failed files", flush=True)
     assert x.shape[0] == len(rows) and x.shape[1] == FRAMES, (x.shape, len(rows))
     return x[keep].astype(np.float32), labels[keep]
+
+
+def _kept(paths: Paths, split: str, rows: list[list[str]]) -> np.ndarray:
+    """Which rows of clips/{split}.csv have features (`earshot features` lists the files it failed on)."""
+    failed = paths.features / f"{split}.failed.txt"
+    bad = set(failed.read_text().split("\n")) if failed.exists() else set()
+    return np.array([r[0] not in bad for r in rows], bool)
 
 
 def clip_sources(paths: Paths, split: str) -> list[str] | None:
@@ -44,9 +48,7 @@ def clip_sources(paths: Paths, split: str) -> list[str] | None:
     rows = list(csv.reader(open(paths.clips / f"{split}.csv")))
     if any(len(r) < 3 for r in rows):
         return None
-    failed = paths.features / f"{split}.failed.txt"
-    bad = set(failed.read_text().split("\n")) if failed.exists() else set()
-    return [r[2] for r in rows if r[0] not in bad]
+    return [r[2] for r, k in zip(rows, _kept(paths, split, rows)) if k]
 
 
 def extract_stream(paths: Paths, wav: str) -> np.ndarray:

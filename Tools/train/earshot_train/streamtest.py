@@ -64,17 +64,18 @@ def streaming_recall(paths: Paths, model, thresholds: dict) -> dict:
             "stream_minutes": round(len(f) * hop_s / 60, 2)}
 
 
-def at_defaults(paths: Paths, stream_dir: Path, model: Path) -> dict | None:
-    """What a user gets at the model's default thresholds on Tools/eval's test streams: the per-keyword table of
-    `earshot score stream_*.wav --labels labels.csv` (the runtime scores hits and false alarms itself, with the
-    evaluation's rule). None when the streams are missing or earshot fails."""
+def at_defaults(paths: Paths, stream_dir: Path, model: Path, thresholds: dict | None = None) -> dict | None:
+    """What a user gets at the model's default thresholds (or at `thresholds`) on Tools/eval's test streams: the
+    per-keyword table of `earshot score stream_*.wav --labels labels.csv` (the runtime scores hits and false alarms
+    itself, with the evaluation's rule). None when the streams are missing or earshot fails."""
     import subprocess
     wavs = sorted(stream_dir.glob("stream_*.wav"))
     labels = stream_dir / "labels.csv"
     if not wavs or not labels.exists():
         return None
+    given = sum((["--keyword-threshold", f"{k}={v}"] for k, v in (thresholds or {}).items()), [])
     r = subprocess.run([str(paths.earshot), "score", *map(str, wavs), "--model", str(model), "--labels", str(labels),
-                        "--no-progress"], capture_output=True, text=True)
+                        "--no-progress", *given], capture_output=True, text=True)
     rows = {}
     for line in r.stdout.splitlines():
         f = line.split()
@@ -89,4 +90,4 @@ def at_defaults(paths: Paths, stream_dir: Path, model: Path) -> dict | None:
             "false_alarms": {kw: int(rows[kw][4]) for kw in KEYWORDS},
             "miss": {kw: ((int(rows[kw][1]) - int(rows[kw][2])) / int(rows[kw][1]) if int(rows[kw][1]) else None)
                      for kw in KEYWORDS},
-            "thresholds": json.loads(model.with_suffix(".json").read_text())["thresholds"]}
+            "thresholds": thresholds or json.loads(model.with_suffix(".json").read_text())["thresholds"]}

@@ -45,6 +45,33 @@ def threshold_negatives(scores: np.ndarray, labels: np.ndarray, cls: int, source
         keep &= ~np.array(["/near/" in s for s in sources], bool)
     return scores[keep, cls]
 
+
+THRESHOLD_CANDIDATES = np.round(np.concatenate([np.linspace(0.3, 0.8, 51), np.linspace(0.805, 0.995, 39)]), 3)
+"""Default-threshold candidates: 0.30-0.80 by 0.01, then by 0.005 up to 0.995 (where strict thresholds lie; the
+evaluation's ladder has the same steps)."""
+
+
+def false_alarms(runs: list, kw: str, th: float, hop_s: float) -> int:
+    """Detections of `kw` at threshold `th` over streams of negatives, runs = [(posteriors, decision frames)]."""
+    return sum(sum(1 for d in detections(p, e, {k: (th if k == kw else 2.0) for k in KEYWORDS}, hop_s) if d[0] == kw)
+               for p, e in runs)
+
+
+def choose_threshold(kw: str, neg: np.ndarray, tune: list, tune_hours: float, cal: list, cal_hours: float,
+                     hop_s: float) -> float:
+    """The default-threshold rule: the lowest candidate at which ≤ VAL_FALSE_ACCEPT of `neg` (the validation scores
+    `threshold_negatives` gives) are at or above it, the tuning streams give ≤ TUNE_FA_PER_HOUR false alarms per
+    hour and the calibration streams (when there are any) ≤ CALIBRATION_FA_PER_HOUR; the top candidate if none."""
+    for th in THRESHOLD_CANDIDATES:
+        if np.mean(neg >= th) > VAL_FALSE_ACCEPT:
+            continue
+        if false_alarms(tune, kw, th, hop_s) > TUNE_FA_PER_HOUR * tune_hours:
+            continue
+        if cal and false_alarms(cal, kw, th, hop_s) > CALIBRATION_FA_PER_HOUR * cal_hours:
+            continue
+        return float(th)
+    return float(THRESHOLD_CANDIDATES[-1])
+
 # (depthwise kernel, time stride, pointwise channels) per depthwise-separable block.
 STEM = (5, 2, 52 if WIDE else 48)  # time kernel (spans all coefficients), time stride, channels
 BLOCKS = ([(5, 1, 52), (5, 2, 60), (5, 1, 60), (5, 2, 64)] if WIDE else
@@ -495,14 +522,8 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         cal_hours += len(f) * hop_s / 3600
         cal.append(stream_posteriors(mf, f))
 
-    def n_false(runs, kw, th):
-        return sum(sum(1 for d in detections(p, e, {k: (th if k == kw else 2.0) for k in KEYWORDS}, hop_s)
-                       if d[0] == kw) for p, e in runs)
-
     thresholds = {}
     cal_fa = {}
-    # 0.30-0.80 by 0.01, then by 0.005 up to 0.995 (where strict thresholds lie; the eval's ladder has the same steps)
-    cand = np.round(np.concatenate([np.linspace(0.3, 0.8, 51), np.linspace(0.805, 0.995, 39)]), 3)
     from .features import clip_sources
     val_sources = clip_sources(paths, "val")
     if val_sources is not None and len(val_sources) != len(yva):
@@ -514,17 +535,8 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         c = LABELS.index(kw)
         neg = threshold_negatives(pq, yva, c, val_sources)
         pos = pq[yva == c, c]
-        chosen = float(cand[-1])
-        for th in cand:
-            if np.mean(neg >= th) > VAL_FALSE_ACCEPT:
-                continue
-            if n_false(tune, kw, th) > TUNE_FA_PER_HOUR * tune_hours:
-                continue
-            if cal and n_false(cal, kw, th) > CALIBRATION_FA_PER_HOUR * cal_hours:
-                continue
-            chosen = float(th)
-            break
-        cal_fa[kw] = n_false(cal, kw, chosen) if cal else None
+        chosen = choose_threshold(kw, neg, tune, tune_hours, cal, cal_hours, hop_s)
+        cal_fa[kw] = false_alarms(cal, kw, chosen, hop_s) if cal else None
         thresholds[kw] = round(chosen, 3)
         per_class.setdefault(kw, {"n": 0})
         per_class[kw]["recall_at_threshold"] = float(np.mean(pos >= chosen)) if len(pos) else None

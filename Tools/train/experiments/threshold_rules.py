@@ -12,10 +12,8 @@ import numpy as np
 
 from earshot_train.config import FEATURES, KEYWORDS, LABELS, REFRACTORY_SECONDS, Paths
 from earshot_train.features import clip_sources, extract, extract_stream
-from earshot_train.train import (CALIBRATION_FA_PER_HOUR, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT, Int8Model,
-                                 detections, smoothed_max, stream_posteriors, threshold_negatives)
-
-CAND = np.round(np.concatenate([np.linspace(0.3, 0.8, 51), np.linspace(0.805, 0.995, 39)]), 3)
+from earshot_train.train import (CALIBRATION_FA_PER_HOUR, THRESHOLD_CANDIDATES, Int8Model, choose_threshold,
+                                 smoothed_max, stream_posteriors, threshold_negatives)
 
 
 def main() -> None:
@@ -37,22 +35,15 @@ def main() -> None:
         return out, hours
     tune, tune_h = runs([l.split(",")[0] for l in (paths.splits / "tune_streams.txt").read_text().splitlines() if l])
     cal, cal_h = runs(sorted(str(p) for p in (paths.cache / "calib").glob("calib_*.wav")))
-
-    def n_false(rs, kw, t):
-        return sum(sum(1 for d in detections(p, e, {k: (t if k == kw else 2.0) for k in KEYWORDS}, hop_s) if d[0] == kw)
-                   for p, e in rs)
-
-    def lowest(ok):
-        return next((float(t) for t in CAND if ok(t)), float(CAND[-1]))
     rules = {"near-misses-in-check": {}, "near-misses-left-out": {}, "exponential-tail": {}}
     for k, kw in enumerate(KEYWORDS):
         c = LABELS.index(kw)
-        floor = lowest(lambda t: n_false(tune, kw, t) <= TUNE_FA_PER_HOUR * tune_h)
+        # the pipeline's rule (train.choose_threshold), with and without the near-miss clips in the validation check
         for name, src in (("near-misses-in-check", None), ("near-misses-left-out", sources)):
-            neg = threshold_negatives(pq, yva, c, src)
-            rules[name][kw] = max(floor, lowest(lambda t: np.mean(neg >= t) <= VAL_FALSE_ACCEPT
-                                                and n_false(cal, kw, t) <= CALIBRATION_FA_PER_HOUR * cal_h))
-        # tail: peak smoothed score of each calibration event (runs above 0.3 joined within the refractory time)
+            rules[name][kw] = choose_threshold(kw, threshold_negatives(pq, yva, c, src), tune, tune_h, cal, cal_h, hop_s)
+        # tail: peak smoothed score of each calibration event (runs above 0.3 joined within the refractory time),
+        # an exponential fitted to the top ones in logit space, solved for CALIBRATION_FA_PER_HOUR; the same
+        # validation and tuning checks as floors
         peaks = []
         for p, e in cal:
             sm, t = smoothed_max(p)[:, k], e * hop_s
@@ -60,16 +51,16 @@ def main() -> None:
             if len(on):
                 cuts = np.flatnonzero(np.diff(t[on]) >= REFRACTORY_SECONDS) + 1
                 peaks += [float(sm[g].max()) for g in np.split(on, cuts)]
-        s = np.sort(np.log(np.clip(peaks, 1e-6, 1 - 1e-6) / (1 - np.clip(peaks, 1e-6, 1 - 1e-6))))[::-1]
+        q = np.clip(peaks, 1e-6, 1 - 1e-6)
+        s = np.sort(np.log(q / (1 - q)))[::-1]
         kk = min(a.top, len(s))
+        tail = 0.0
         if kk >= 2:
             beta = max(float(np.mean(s[:kk - 1] - s[kk - 1])), 0.05)
-            lt = s[kk - 1] + beta * np.log(kk / (cal_h * CALIBRATION_FA_PER_HOUR))
-            tail = lowest(lambda t: t >= 1 / (1 + np.exp(-lt)))
-        else:
-            tail = float(CAND[0])
-        neg = threshold_negatives(pq, yva, c, sources)
-        rules["exponential-tail"][kw] = max(floor, tail, lowest(lambda t: np.mean(neg >= t) <= VAL_FALSE_ACCEPT))
+            tail = 1 / (1 + np.exp(-(s[kk - 1] + beta * np.log(kk / (cal_h * CALIBRATION_FA_PER_HOUR)))))
+        floor = choose_threshold(kw, threshold_negatives(pq, yva, c, sources), tune, tune_h, [], 0.0, hop_s)
+        rules["exponential-tail"][kw] = next((float(t) for t in THRESHOLD_CANDIDATES if t >= max(tail, floor)),
+                                             float(THRESHOLD_CANDIDATES[-1]))
     for name, th in rules.items():
         print(f"{name}: " + ",".join(f"{kw}={t}" for kw, t in th.items()))
 
