@@ -25,7 +25,7 @@ fi
 echo "== evaluation tool self-test"
 "$PY" -m pytest -q Tools/eval/tests
 
-echo "== training tool tests (distillation recipe's bookkeeping and targets)"
+echo "== training tool tests (distillation bookkeeping and targets, threshold negatives, the card's run times)"
 "$PY" -m pytest -q Tools/train/tests
 
 echo "== bit-exactness against the TFLite reference interpreter"

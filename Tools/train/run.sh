@@ -21,6 +21,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${EARSHOT_VENV:-$repo/.venv}"
+# The model card states how long this command took from here, and whether it started from an empty cache.
+export EARSHOT_RUN_STARTED="$(date +%s)" EARSHOT_RUN_EMPTY_CACHE=0
+if [ -z "$(ls -A "${EARSHOT_CACHE:-$repo/../earshot-cache}" 2>/dev/null)" ]; then EARSHOT_RUN_EMPTY_CACHE=1; fi
 
 # Offline TTS engines (Debian): espeak-ng + mbrola voices (contrib/non-free), flite, festival, SVOX pico
 # (non-free), and fortunes text. Installed only when missing and when we are root.

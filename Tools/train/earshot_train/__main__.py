@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from .config import DISTILLED, Paths
@@ -50,6 +51,11 @@ def main() -> None:
             from .streamtest import at_defaults
             report["eval_streams"]["long"]["at_defaults"] = at_defaults(paths, long_dir / "streams",
                                                                         paths.models / "earshot-kws.tflite")
+        started = os.environ.get("EARSHOT_RUN_STARTED")  # set by run.sh: the whole command's wall time
+        if started:
+            report["run_sh"] = {"minutes": round((time.time() - float(started)) / 60, 1),
+                                "empty_cache": os.environ.get("EARSHOT_RUN_EMPTY_CACHE") == "1",
+                                "date": datetime.date.today().isoformat()}
         rep_path.write_text(json.dumps(report, indent=2) + "\n")
         summary = json.loads((paths.cache / "data_summary.json").read_text())
         write_card(paths, report, summary, paths.models / "README.md")
@@ -80,8 +86,9 @@ def main() -> None:
         print(f"distillation: teachers ready: {teacher_seconds:.0f} s", flush=True)
     if a.step in ("prepare", "all") or teachers:
         from .data import prepare
+        t1 = time.time()
         prepare(paths, scale=a.scale, workers=a.workers, seed=a.seed)
-        print(f"prepare: {time.time() - t0:.0f} s", flush=True)
+        print(f"prepare: {time.time() - t1:.0f} s", flush=True)
     if a.step in ("features", "train", "all"):
         from .features import extract
         t1 = time.time()

@@ -10,6 +10,19 @@ from .data import LATE_END_GAP, POS_END_GAP
 from .distill import TEACHERS
 from .train import BLOCKS, HEAD_STEPS, STEM, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT
 
+# The one command timed from an empty cache (a fresh clone beside ../shared, this 2-core machine, the Debian packages
+# already installed): what the card says when the run that wrote it did not start from an empty cache.
+EMPTY_CACHE_RUN = (
+    "From an empty cache the one command took **113 min** on this machine (2026-12-07: a fresh clone beside ../shared "
+    "and an empty `$EARSHOT_CACHE`; the Debian packages were already installed and pip had its wheels cached, which a "
+    "fresh machine adds a few minutes to): venv and `earshot` build 1.4 min; the three teachers 65 min (a3 seed 0 "
+    "31 min, of which 8.6 min making the data, 8,002 TTS clips and 34,871 windows, and 9.6 min of TTS for the "
+    "calibration streams; a3 seed 1 11 min; a4 23 min, of which 5.6 min for its extra data); the student 36 min; "
+    "building the 1 h and 10 h test streams, scoring them and this card 10.4 min. Its network is not this one "
+    "(training on two threads is not bit-reproducible): on this card's 10.45 h streams it misses 6.0 % at 1 false "
+    "alarm per hour and 18.2 % at 1 per 10 hours (this model 4.6 % and 16.7 %), within the spread between "
+    "training runs.\n")
+
 
 def eval_section(ev: dict | None) -> str:
     """The held-out stream evaluation (Tools/eval results.json, copied into the report by `card`)."""
@@ -169,11 +182,17 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
     n_win = sum(summary.get("train", {}).values()) + sum(summary.get("val", {}).values())
     prep_what = f"{n_tts:,} TTS clips, {n_win:,} rendered windows, held-out, tuning and mining streams"
     made = summary.get("prepare_made")
-    prep_text = (f"{summary['prepare_seconds'] / 60:.1f} min" if summary.get("prepare_seconds") else "not measured")
-    if made is not None:
-        prep_text += (f" in the run that wrote this card, which synthesised {made.get('tts', 0):,} clips and rendered "
-                      f"{made.get('windows', 0):,} windows (the rest came from the cache; from an empty cache on a fresh "
-                      f"2-core machine see Tools/train/README.md)")
+    all_cached = made is not None and made.get("tts", 0) <= 10 and made.get("windows", 0) == 0
+    teachers_made_it = bool(tr.get("distillation")) and tr["distillation"].get("teacher_seconds", 0) >= 60
+    if all_cached and teachers_made_it:
+        prep_text = "was made earlier in the same run, by the first teacher's data preparation (in its time below)"
+    elif all_cached:
+        prep_text = "came from the cache in the run that wrote this card"
+    else:
+        prep_text = "took " + (f"{summary['prepare_seconds'] / 60:.1f} min" if summary.get("prepare_seconds") else "not measured")
+        if made is not None:
+            prep_text += (f" in the run that wrote this card, which synthesised {made.get('tts', 0):,} clips and rendered "
+                          f"{made.get('windows', 0):,} windows (the rest came from the cache)")
     long_text = (f", {src['tts_long_reads']:,} long readings of fortunes entries from files the test background never reads"
                  if src.get("tts_long_reads") else "")
     hn = tr.get("hard_negatives") or {}
@@ -207,10 +226,16 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                  f"teachers' mean posterior alone as target. Averaging independently trained networks removes most of "
                  f"their confident false alarms (each makes different ones); distillation moves part of that gain into one "
                  f"network of the budget." if dist else "")
-    empty_text = ("From an empty cache the one command also trains the three teachers (each a full run of this pipeline in "
-                  "recipe a3 or a4, with a4's own data preparation), builds the calibration streams (~10 min of TTS) and the "
-                  "10 h test streams (~20 min): about 3 h in all on this machine, estimated from those parts (not timed end "
-                  "to end).\n" if dist else "")
+    run_sh = report.get("run_sh")  # the whole of `Tools/train/run.sh`, when it wrote this card (see __main__.py)
+    if run_sh:
+        empty_text = (f"The whole command, `Tools/train/run.sh`, took **{run_sh['minutes']:.0f} min** from its start to this card "
+                      f"({run_sh['date']}, {'starting from an empty cache' if run_sh['empty_cache'] else 'with the cache as it was'}).\n")
+    else:
+        empty_text = ""
+    if dist and not (run_sh and run_sh["empty_cache"]):
+        empty_text += EMPTY_CACHE_RUN
+    cached_text = (", with the synthetic speech and rendered clips already cached"
+                   if (made is None or all_cached) and not teachers_made_it else "")
     ls = tr.get("label_smoothing")
     ls_text = (f" Label smoothing {ls} keeps the int8 softmax below its 255/256 ceiling, so scores still rank the "
                f"most confident windows." if ls else "")
@@ -339,8 +364,8 @@ It installs the Debian TTS engines if missing (adds contrib/non-free for mbrola 
 venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 `python -m earshot_train all` (prepare → features → train → convert → evaluate) and writes
 `Models/earshot-kws.tflite`, `.json`, `.report.json` and this card.
-On this shared 2-core machine the run took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
-{tr['epochs']} epochs{hn_epochs}), with the synthetic speech and rendered clips already cached. Data preparation ({prep_what}) took {prep_text}.{teacher_text}
+On this shared 2-core machine `python -m earshot_train all` took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
+{tr['epochs']} epochs{hn_epochs}){cached_text}. Data preparation ({prep_what}) {prep_text}.{teacher_text}
 {empty_text}CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check, tiny calibration set; recipe
 d2 with three tiny teachers, ~2.5 min; CI runs it again with `EARSHOT_RECIPE=a3`).
 

@@ -1,0 +1,51 @@
+"""The model card's account of how long the one command took (written from the shipped model's report)."""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from earshot_train.card import EMPTY_CACHE_RUN, write_card  # noqa: E402
+from earshot_train.config import REPO, Paths  # noqa: E402
+
+REPORT = json.loads((REPO / "Models" / "earshot-kws.report.json").read_text())
+CACHED = {"prepare_seconds": 4.0, "prepare_made": {"tts": 1, "windows": 0}}
+
+
+def card(tmp_path, report, summary) -> str:
+    out = tmp_path / "README.md"
+    write_card(Paths(cache=tmp_path / "cache", models=tmp_path), report, summary, out)
+    return out.read_text()
+
+
+def test_a_run_on_a_full_cache_says_so_and_gives_the_measured_empty_cache_time(tmp_path):
+    text = card(tmp_path, REPORT, CACHED)
+    assert "came from the cache in the run that wrote this card" in text
+    assert "with the synthetic speech and rendered clips already cached" in text
+    assert EMPTY_CACHE_RUN.strip() in text
+    assert "took 0.1 min" not in text
+
+
+def test_a_run_sh_from_an_empty_cache_states_its_own_wall_time(tmp_path):
+    report = copy.deepcopy(REPORT)
+    report["run_sh"] = {"minutes": 141.4, "empty_cache": True, "date": "2026-12-07"}
+    report["train"]["distillation"]["teacher_seconds"] = 3889
+    made = {"prepare_seconds": 518.0, "prepare_made": {"tts": 8002, "windows": 34871}}
+    text = card(tmp_path, report, made)
+    assert "`Tools/train/run.sh`, took **141 min** from its start to this card (2026-12-07, starting from an empty cache)" in text
+    assert EMPTY_CACHE_RUN.strip() not in text  # the run measured it; no second figure from another day
+    assert "already cached" not in text
+    assert "includes 65 min of training the three teachers first" in text
+    assert "took 8.6 min in the run that wrote this card, which synthesised 8,002 clips" in text
+
+
+def test_teachers_trained_in_the_run_mean_the_data_was_not_already_cached(tmp_path):
+    report = copy.deepcopy(REPORT)
+    report["train"]["distillation"]["teacher_seconds"] = 3889
+    text = card(tmp_path, report, CACHED)
+    assert "already cached" not in text
+    assert "was made earlier in the same run, by the first teacher's data preparation" in text
+    assert EMPTY_CACHE_RUN.strip() in text  # the run did not start from an empty cache
