@@ -2,8 +2,8 @@
 # CI smoke test of the training pipeline: a tiny data subset, one short epoch, int8 conversion, and a check
 # that the exported model loads in LiteRT, uses only the runtime's ops and runs bit-exactly in Earshot. Writes nothing into the repo.
 #
-#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv; EARSHOT_RECIPE=d1 or d2 smoke-tests
-#                                a distillation recipe: three tiny teachers, then the student)
+#   Tools/train/smoke.sh        (EARSHOT_VENV: venv to use, default <repo>/.venv; EARSHOT_RECIPE=d1, d2, d3 or e2
+#                                smoke-tests a distillation recipe: three tiny teachers, then the student)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -60,14 +60,15 @@ c = json.loads((pathlib.Path(sys.argv[1]) / "report.json").read_text())["calibra
 assert c and c["hours"] > 0 and set(c["false_alarms"]) == {"alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"}, c
 print(f"smoke: thresholds checked on {c['hours'] * 60:.1f} min of calibration streams")
 PY
-case "${EARSHOT_RECIPE:-d2}" in d1|d2|d3)  # the distillation recipes trained their three teachers, then the student
+case "${EARSHOT_RECIPE:-d2}" in d1|d2|d3|e2)  # the distillation recipes trained their three teachers, then the student
   "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe $EARSHOT_RECIPE did not distil"; echo "0 passed, 1 failed"; exit 1; }
 import json, pathlib, sys
 cache = pathlib.Path(sys.argv[1])
 d = json.loads((cache / "report.json").read_text())["train"]["distillation"]
 assert len(d["teachers"]) == 3 and all((cache / t).is_file() for t in d["teachers"]), d
 assert d["transfer_windows"] > 0, d
-print(f"smoke: distilled from {len(d['teachers'])} teachers, {d['transfer_windows']} transfer windows")
+print(f"smoke: distilled from {len(d['teachers'])} teachers ({', '.join(pathlib.Path(t).parent.name for t in d['teachers'])}), "
+      f"{d['transfer_windows']} transfer windows")
 PY
 ;; esac
 echo "smoke: pipeline${EARSHOT_RECIPE:+ (recipe $EARSHOT_RECIPE)} OK in $(( $(date +%s) - start )) s"

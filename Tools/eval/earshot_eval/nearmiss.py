@@ -57,8 +57,8 @@ def build(out: Path, seed: int, level_dbfs: float, snr_db: float, jitter_db: flo
     rows = heldout_phrases()
     if not rows:
         return None
-    # the phrases' audio by size and time too: a new cache re-synthesises them at the same paths
-    stamp = [(p, kw, t) + ((Path(p).stat().st_size, int(Path(p).stat().st_mtime)) if Path(p).exists() else (0, 0))
+    # the phrases' audio by name, size and time: a new cache re-synthesises them; a cache reached by another path is the same
+    stamp = [(Path(p).name, kw, t) + ((Path(p).stat().st_size, int(Path(p).stat().st_mtime)) if Path(p).exists() else (0, 0))
              for p, kw, t in rows]
     key = hashlib.sha256(json.dumps([stamp, seed, level_dbfs, snr_db, jitter_db]).encode()).hexdigest()[:16]
     meta = out / "nearmiss.json"

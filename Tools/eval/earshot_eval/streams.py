@@ -18,14 +18,26 @@ from . import data, nearmiss, noise
 from .data import SR, log
 from .metrics import Instance
 
-STREAM_VERSION = 3
+STREAM_VERSION = 4
 
 
 def _params_key(params: dict, clips) -> str:
+    """What the streams are made of, independent of where the data and the cache live: each keyword clip by its
+    folder and file name (the streams are the same from any clone or cache path)."""
     h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
     for c in clips:
-        h.update(f"{c.path},{c.keyword}\n".encode())
+        h.update(f"{Path(c.path).parent.name}/{Path(c.path).name},{c.keyword}\n".encode())
     return h.hexdigest()[:16]
+
+
+def _heldout_fingerprint(held: list[str]) -> list[str]:
+    """name:size:mtime of each held-out background stream: a rebuilt stream rebuilds the test streams, a cache
+    reached through another path (or a symlink) does not."""
+    out = []
+    for p in held:
+        st = Path(p).stat() if Path(p).exists() else None
+        out.append(f"{Path(p).name}:{st.st_size if st else 0}:{int(st.st_mtime) if st else 0}")
+    return out
 
 
 def _speech_level(x: np.ndarray, frame: int = 320) -> float:
@@ -66,7 +78,7 @@ def _background_items(params: dict, work: Path, target: float
             continue
         x = x * (target / _speech_level(x))
         used += 1
-        rng = random.Random(f"{seed}-{p}")
+        rng = random.Random(f"{seed}-{Path(p).name}")  # the file's name, not its path: same cuts from any cache
         pos = 0
         while pos < len(x) and total < speech_seconds:
             L = int(rng.uniform(4, 20) * SR)
@@ -77,7 +89,7 @@ def _background_items(params: dict, work: Path, target: float
             pos += L
     if held:
         desc["heldout_streams"] = (f"{used} held-out background streams of the training tool "
-                                   f"({data.splits_dir()}/background_heldout.txt: held-out TTS "
+                                   f"($EARSHOT_CACHE/splits/background_heldout.txt: held-out TTS "
                                    f"sentences, a held-out FSDD speaker, words "
                                    f"recorded by people in held-out languages (ktuberling-data), "
                                    f"noise beds), "
@@ -114,9 +126,7 @@ def build_streams(out: Path, seed: int = 1234, n_streams: int = 6, background_ho
               "jitter_db": jitter_db, "speech_fraction": 0.85}
     clips, clip_desc = data.validation_clips()
     held = data.heldout_background() or []
-    params["heldout_background"] = [
-        f"{p}:{Path(p).stat().st_size if Path(p).exists() else 0}:"
-        f"{int(Path(p).stat().st_mtime) if Path(p).exists() else 0}" for p in held]
+    params["heldout_background"] = _heldout_fingerprint(held)
     key = _params_key(params, clips)
     manifest_path = out / "manifest.json"
     work = data.cache_dir() / "eval" / "work"

@@ -7,21 +7,33 @@ from pathlib import Path
 from .config import RECIPE, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
     SMOOTHING_INFERENCES, WINDOW_SAMPLES, Paths
 from .data import LATE_END_GAP, POS_END_GAP
-from .distill import TEACHERS
 from .train import BLOCKS, HEAD_STEPS, STEM, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT
 
-# The one command timed from an empty cache (a fresh clone beside ../shared, this 2-core machine, the Debian packages
-# already installed): what the card says when the run that wrote it did not start from an empty cache.
-EMPTY_CACHE_RUN = (
-    "From an empty cache the one command took **113 min** on this machine (2026-12-07: a fresh clone beside ../shared "
-    "and an empty `$EARSHOT_CACHE`; the Debian packages were already installed and pip had its wheels cached, which a "
-    "fresh machine adds a few minutes to): venv and `earshot` build 1.4 min; the three teachers 65 min (a3 seed 0 "
-    "31 min, of which 8.6 min making the data, 8,002 TTS clips and 34,871 windows, and 9.6 min of TTS for the "
-    "calibration streams; a3 seed 1 11 min; a4 23 min, of which 5.6 min for its extra data); the student 36 min; "
-    "building the 1 h and 10 h test streams, scoring them and this card 10.4 min. Its network is not this one "
-    "(training on two threads is not bit-reproducible): on this card's 10.45 h streams it misses 6.0 % at 1 false "
-    "alarm per hour and 18.2 % at 1 per 10 hours (this model 4.6 % and 16.7 %), within the spread between "
-    "training runs.\n")
+# The one command from an empty cache (a fresh clone beside ../shared, this 2-core machine, the Debian packages
+# already installed), per recipe: what the card says when the run that wrote it did not start from an empty cache.
+_D2_EMPTY = (
+    "venv and `earshot` build 1.4 min; the three teachers 65 min (a3 seed 0 31 min, of which 8.6 min making the data, "
+    "8,002 TTS clips and 34,871 windows, and 9.6 min of TTS for the calibration streams; a3 seed 1 11 min; a4 23 min, "
+    "of which 5.6 min for its extra data); the student 36 min; building the 1 h and 10 h test streams, scoring them "
+    "and the card 10.4 min")
+SMOKE_TEXT = {"d2": "d2 with three tiny teachers, ~2.5 min", "e2": "e2: three tiny a3/a4 teachers, three tiny d2 networks, then the student, ~5 min"}
+"""What the card says of the CI smoke run of the recipe that made it."""
+EMPTY_CACHE_RUN = {
+    "d2": (
+        "From an empty cache the one command took **113 min** on this machine (2026-12-07: a fresh clone beside ../shared "
+        "and an empty `$EARSHOT_CACHE`; the Debian packages were already installed and pip had its wheels cached, which a "
+        f"fresh machine adds a few minutes to): {_D2_EMPTY}. Its network is not this one "
+        "(training on two threads is not bit-reproducible): on this card's 10.45 h streams it misses 4.8 % at 1 false "
+        "alarm per hour and 16.8 % at 1 per 10 hours (v10 5.1 % and 13.1 %), within the spread between training "
+        "runs.\n"),
+    "e2": (
+        "From an empty cache the one command takes **about 3.8 h** on this machine: an estimate from stages measured "
+        "here, not a run end to end. Recipe d2's run from an empty cache took 113 min on 2026-12-07 (a fresh clone beside "
+        f"../shared, the Debian packages and pip wheels already present): {_D2_EMPTY}. Recipe e2 runs that up to its "
+        "network (d2 seed 0, the first teacher; 103 min), then d2 seeds 1 and 2 (about 36 min each, as seed 0), then "
+        "its own student (43 min alone on the cores, 55 min while they were shared), then the test streams and the card "
+        "(10.4 min).\n"),
+}
 
 
 def eval_section(ev: dict | None) -> str:
@@ -183,7 +195,8 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
     prep_what = f"{n_tts:,} TTS clips, {n_win:,} rendered windows, held-out, tuning and mining streams"
     made = summary.get("prepare_made")
     all_cached = made is not None and made.get("tts", 0) <= 10 and made.get("windows", 0) == 0
-    teachers_made_it = bool(tr.get("distillation")) and tr["distillation"].get("teacher_seconds", 0) >= 60
+    dist = tr.get("distillation")
+    teachers_made_it = bool(dist) and dist.get("teacher_seconds", 0) >= 60
     if all_cached and teachers_made_it:
         prep_text = "was made earlier in the same run, by the first teacher's data preparation (in its time below)"
     elif all_cached:
@@ -203,7 +216,6 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                f"≥ {hn.get('threshold', 0)} (one per local peak) were added {hn.get('repeats', 0)}× as `_unknown_` and training went on "
                f"({round_text}; each round mines with the model the round before left)." if hn.get("windows") else "")
     hn_epochs = f" + {hn['epochs']} after mining" if hn.get("windows") else ""
-    dist = tr.get("distillation")
     teacher_text = ""
     if dist:
         took = []
@@ -216,12 +228,16 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                         if spent >= 60 else
                         " That does not include the three teachers, which the run reused from `$EARSHOT_CACHE/teachers/`")
         teacher_text += (f" ({', '.join(took)} when they were trained here)." if took else ".")
-    wide = tr.get("recipe") == "d2"
-    dist_text = (f"\n\nDistillation (recipe {tr.get('recipe', 'd1')}, `earshot_train/distill.py`): every training target is "
+    recipe = tr.get("recipe", "d1")
+    wide = recipe in ("d2", "d3", "e2")
+    shape_text = ("of this same shape, each itself distilled by recipe d2 from a3 seeds 0 and 1 and a4" if recipe == "e2" else
+                  "of the narrower v9 shape (48/48/56/56/64 channels)" if wide else "of this same shape")
+    first_text = "d2 seed 0 is model v10" if recipe == "e2" else "a3 seed 0 is model v9"
+    dist_text = (f"\n\nDistillation (recipe {recipe}, `earshot_train/distill.py`): every training target is "
                  f"{dist['alpha']:g} × the label-smoothed class + {1 - dist['alpha']:g} × the mean posterior of "
-                 f"{len(dist['teachers'])} int8 networks {'of the narrower v9 shape (48/48/56/56/64 channels)' if wide else 'of this same shape'} "
+                 f"{len(dist['teachers'])} int8 networks {shape_text} "
                  f"that the pipeline trains first "
-                 f"({', '.join(f'{r} seed {sd}' for r, sd in TEACHERS)}; a3 seed 0 is model v9), and training also sees a transfer set "
+                 f"({', '.join(Path(t).parent.name.replace('-s', ' seed ') for t in dist['teachers'])}; {first_text}), and training also sees a transfer set "
                  f"of {dist['transfer_windows']:,} windows of {'a4' + chr(39) + 's 8 h of long training-only readings and a3' + chr(39) + 's 5.2 h of mining streams' if wide else 'a4' + chr(39) + 's 8 h of long training-only readings'} at 0–15 dB SNR with the "
                  f"teachers' mean posterior alone as target. Averaging independently trained networks removes most of "
                  f"their confident false alarms (each makes different ones); distillation moves part of that gain into one "
@@ -233,7 +249,7 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
     else:
         empty_text = ""
     if dist and not (run_sh and run_sh["empty_cache"]):
-        empty_text += EMPTY_CACHE_RUN
+        empty_text += EMPTY_CACHE_RUN.get(recipe, "")
     cached_text = (", with the synthetic speech and rendered clips already cached"
                    if (made is None or all_cached) and not teachers_made_it else "")
     ls = tr.get("label_smoothing")
@@ -367,7 +383,7 @@ venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 On this shared 2-core machine `python -m earshot_train all` took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
 {tr['epochs']} epochs{hn_epochs}){cached_text}. Data preparation ({prep_what}) {prep_text}.{teacher_text}
 {empty_text}CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check, tiny calibration set; recipe
-d2 with three tiny teachers, ~2.5 min; CI runs it again with `EARSHOT_RECIPE=a3`).
+{SMOKE_TEXT.get(recipe, recipe)}; CI runs it again with `EARSHOT_RECIPE=a3`).
 
 ## Limitations
 

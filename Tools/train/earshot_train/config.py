@@ -77,13 +77,15 @@ a4, with a transfer set from a4's and a3's mining streams; earshot_train/distill
 width and a4's streams only), "a3" (the model v9: a2 + 4,000 training-only fortunes sentences, 5.2 h of mining
 streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous readings from fortunes
 files the test background never reads, 8 h more mining streams; not better than a3 alone, a teacher of d1/d2), or
-"d3" (d2 + ~80 min of telephone prompts recorded by two people, Debian's asterisk-core-sounds, as negatives)."""
-if RECIPE not in ("a2", "a3", "a4", "d1", "d2", "d3"):
-    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2, d3")
-DISTILLED = RECIPE in ("d1", "d2", "d3")
+"d3" (d2 + ~80 min of telephone prompts recorded by two people, Debian's asterisk-core-sounds, as negatives), or
+"e2" (born-again: d2's student, data and schedule distilled from three d2 networks, seeds 0, 1 and 2, instead of
+the narrower a3/a4 ones)."""
+if RECIPE not in ("a2", "a3", "a4", "d1", "d2", "d3", "e2"):
+    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2, d3, e2")
+DISTILLED = RECIPE in ("d1", "d2", "d3", "e2")
 """Whether the recipe distils its network from teachers the pipeline trains first (earshot_train/distill.py)."""
-WIDE = RECIPE in ("d2", "d3")
-"""The wider student (52/52/60/60/64 channels) of d2 and d3."""
+WIDE = RECIPE in ("d2", "d3", "e2")
+"""The wider student (52/52/60/60/64 channels) of d2, d3 and e2."""
 REAL_SPEECH = RECIPE == "d3"
 """d3 = d2 + recorded prompts of Debian's asterisk-core-sounds as negatives (data.ASTERISK_TRAIN)."""
 

@@ -551,7 +551,7 @@ LATE_TTS_EVERY = 2
 TUNE_NOISY_STREAMS = 6
 """Noisy threshold-tuning streams of 6 min (0.6 h) beside the 2 quiet ones (0.2 h)."""
 
-EXTRA_SENTENCES = 4000 if RECIPE in ("a3", "a4", "d1", "d2", "d3") else 0
+EXTRA_SENTENCES = 4000 if RECIPE in ("a3", "a4", "d1", "d2", "d3", "e2") else 0
 """Training-only fortunes sentences beyond the 2000 of the split (a3): 2 crops each, and more speech to mine."""
 
 EXTRA_CROPS = 2
