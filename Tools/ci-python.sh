@@ -33,7 +33,7 @@ echo "== bit-exactness against the TFLite reference interpreter"
 "$PY" Tools/check_bitexact.py Models/earshot-kws-stream.tflite --n 32
 "$PY" Tools/check_bitexact.py Tests/EarshotModelTests/Fixtures/mlperf-tiny-kws-ds-cnn-int8.tflite --n 16
 
-echo "== training smoke run, the shipped recipe d2 (three tiny teachers, then the student)"
+echo "== training smoke run, the shipped recipe e2 (three tiny a3/a4 teachers, three tiny d2 networks, then the student)"
 Tools/train/smoke.sh
 echo "== training smoke run, recipe a3 (no teachers; how each teacher is trained)"
 EARSHOT_RECIPE=a3 Tools/train/smoke.sh

@@ -10,8 +10,8 @@
 #   EARSHOT_DATA   input data with keywords/ and speech/fsdd/ (default: <repo>/../shared/data)
 #   EARSHOT_MODELS output folder (default: <repo>/Models)
 #   EARSHOT_SKIP_APT=1  do not apt-get anything (the TTS engines, and the C libraries before building earshot)
-#   EARSHOT_RECIPE  training recipe: d2 (default, the shipped model v10: a wider student distilled from three
-#                  teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
+#   EARSHOT_RECIPE  training recipe: e2 (default, the shipped model v11: see below), d2 (model v10: a wider student
+#                  distilled from three teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
 #                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher), d3 (experiment: d2 + recorded
 #                  telephone prompts as negatives), e2 (born-again: d2's student distilled from three d2 networks,
 #                  seeds 0, 1 and 2, which the pipeline trains first)
@@ -33,7 +33,7 @@ for p in espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 flite fest
          festvox-kdlpc16k festvox-us-slt-hts libttspico-utils fortunes fortunes-min ktuberling-data; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
-if [ "${EARSHOT_RECIPE:-d2}" = d3 ]; then  # recorded telephone prompts as negatives (data.ASTERISK_TRAIN)
+if [ "${EARSHOT_RECIPE:-e2}" = d3 ]; then  # recorded telephone prompts as negatives (data.ASTERISK_TRAIN)
   for p in asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-it-wav; do
     dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
   done

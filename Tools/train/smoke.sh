@@ -60,7 +60,7 @@ c = json.loads((pathlib.Path(sys.argv[1]) / "report.json").read_text())["calibra
 assert c and c["hours"] > 0 and set(c["false_alarms"]) == {"alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"}, c
 print(f"smoke: thresholds checked on {c['hours'] * 60:.1f} min of calibration streams")
 PY
-case "${EARSHOT_RECIPE:-d2}" in d1|d2|d3|e2)  # the distillation recipes trained their three teachers, then the student
+case "${EARSHOT_RECIPE:-e2}" in d1|d2|d3|e2)  # the distillation recipes trained their three teachers, then the student
   "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe $EARSHOT_RECIPE did not distil"; echo "0 passed, 1 failed"; exit 1; }
 import json, pathlib, sys
 cache = pathlib.Path(sys.argv[1])

@@ -222,7 +222,9 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
         for t in dist["teachers"]:
             rep = paths.cache / Path(t).parent / "earshot-kws.report.json"
             if rep.exists():
-                took.append(f"{Path(t).parent.name} {json.loads(rep.read_text())['train']['total_seconds'] / 60:.0f} min")
+                ttr = json.loads(rep.read_text())["train"]  # its own training, not the teachers it trained first
+                own = ttr["total_seconds"] - (ttr.get("distillation") or {}).get("teacher_seconds", 0)
+                took.append(f"{Path(t).parent.name} {own / 60:.0f} min")
         spent = dist.get("teacher_seconds", 0)
         teacher_text = (f" That includes {spent / 60:.0f} min of training the three teachers first"
                         if spent >= 60 else
@@ -230,9 +232,11 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
         teacher_text += (f" ({', '.join(took)} when they were trained here)." if took else ".")
     recipe = tr.get("recipe", "d1")
     wide = recipe in ("d2", "d3", "e2")
-    shape_text = ("of this same shape, each itself distilled by recipe d2 from a3 seeds 0 and 1 and a4" if recipe == "e2" else
-                  "of the narrower v9 shape (48/48/56/56/64 channels)" if wide else "of this same shape")
-    first_text = "d2 seed 0 is model v10" if recipe == "e2" else "a3 seed 0 is model v9"
+    shape_text = ("of the narrower v9 shape (48/48/56/56/64 channels)" if wide and recipe != "e2" else "of this same shape")
+    first_text = ("d2 seed 0 is model v10; each was itself distilled by recipe d2 from a3 seeds 0 and 1 and a4"
+                  if recipe == "e2" else "a3 seed 0 is model v9")
+    if dist and dist.get("note"):  # how this run's teachers differ from what the pipeline would train
+        first_text += f". {dist['note']}"
     dist_text = (f"\n\nDistillation (recipe {recipe}, `earshot_train/distill.py`): every training target is "
                  f"{dist['alpha']:g} × the label-smoothed class + {1 - dist['alpha']:g} × the mean posterior of "
                  f"{len(dist['teachers'])} int8 networks {shape_text} "

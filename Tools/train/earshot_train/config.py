@@ -70,16 +70,16 @@ ARCH = os.environ.get("EARSHOT_ARCH", "dscnn")
 "tcn" (stride 1 and VALID padding along time with dilated depthwise convolutions, run every hop: the
 runtime computes one new row per layer per 20 ms hop instead of the whole window, see Interpreter.invoke(newFrames:))."""
 
-RECIPE = os.environ.get("EARSHOT_RECIPE", "d2")
-"""Training recipe (Tools/train/README.md): "d2" (the shipped model v10: a3's data and schedule for a wider student,
+RECIPE = os.environ.get("EARSHOT_RECIPE", "e2")
+"""Training recipe (Tools/train/README.md): "e2" (the default, the shipped model v11, below), "d2" (model v10: a3's data and schedule for a wider student,
 52/52/60/60/64 channels, 19,576 B, distilled from three teachers this pipeline trains first, a3 seeds 0 and 1 and
 a4, with a transfer set from a4's and a3's mining streams; earshot_train/distill.py), "d1" (the same with v9's
 width and a4's streams only), "a3" (the model v9: a2 + 4,000 training-only fortunes sentences, 5.2 h of mining
 streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous readings from fortunes
 files the test background never reads, 8 h more mining streams; not better than a3 alone, a teacher of d1/d2), or
 "d3" (d2 + ~80 min of telephone prompts recorded by two people, Debian's asterisk-core-sounds, as negatives), or
-"e2" (born-again: d2's student, data and schedule distilled from three d2 networks, seeds 0, 1 and 2, instead of
-the narrower a3/a4 ones)."""
+"e2" (the shipped model v11, born-again: d2's student, data and schedule distilled from three d2 networks, seeds
+0, 1 and 2, which the pipeline trains first, instead of the narrower a3/a4 ones)."""
 if RECIPE not in ("a2", "a3", "a4", "d1", "d2", "d3", "e2"):
     raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2, d3, e2")
 DISTILLED = RECIPE in ("d1", "d2", "d3", "e2")
