@@ -16,7 +16,7 @@ _D2_EMPTY = (
     "8,002 TTS clips and 34,871 windows, and 9.6 min of TTS for the calibration streams; a3 seed 1 11 min; a4 23 min, "
     "of which 5.6 min for its extra data); the student 36 min; building the 1 h and 10 h test streams, scoring them "
     "and the card 10.4 min")
-SMOKE_TEXT = {"d2": "d2 with three tiny teachers, ~2.5 min", "e2": "e2: three tiny a3/a4 teachers, three tiny d2 networks, then the student, ~5 min"}
+SMOKE_TEXT = {"d2": "d2 with three tiny teachers, ~2.5 min", "e2": "e2: three tiny a3/a4 teachers, three tiny d2 networks, then the student, ~2.5 min"}
 """What the card says of the CI smoke run of the recipe that made it."""
 EMPTY_CACHE_RUN = {
     "d2": (
