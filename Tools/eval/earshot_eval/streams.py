@@ -33,11 +33,10 @@ def _params_key(params: dict, clips) -> str:
 def _heldout_fingerprint(held: list[str]) -> list[str]:
     """name:size:mtime of each held-out background stream: a rebuilt stream rebuilds the test streams, a cache
     reached through another path (or a symlink) does not."""
-    out = []
-    for p in held:
-        st = Path(p).stat() if Path(p).exists() else None
-        out.append(f"{Path(p).name}:{st.st_size if st else 0}:{int(st.st_mtime) if st else 0}")
-    return out
+    def stamp(p: Path) -> str:
+        st = p.stat() if p.exists() else None
+        return f"{p.name}:{st.st_size if st else 0}:{int(st.st_mtime) if st else 0}"
+    return [stamp(Path(p)) for p in held]
 
 
 def _speech_level(x: np.ndarray, frame: int = 320) -> float:

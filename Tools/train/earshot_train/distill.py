@@ -24,7 +24,8 @@ TEACHERS = [("d2", 0), ("d2", 1), ("d2", 2)] if RECIPE == "e2" else [("a3", 0), 
 """(recipe, training seed) of each teacher: a3 seeds 0 and 1 and a4 (a3 seed 0 is the model v9); for e2 three d2
 networks (each trained from those three first)."""
 ALPHA = 0.5
-TRANSFER_PREFIXES = {"d2": ("mine_long_snr", "mine_b"), "e2": ("mine_long_snr", "mine_b"), "d3": ("mine_long_snr", "mine_b", "mine_real_snr")}.get(
+_WIDE_TRANSFER = ("mine_long_snr", "mine_b")
+TRANSFER_PREFIXES = {"d2": _WIDE_TRANSFER, "e2": _WIDE_TRANSFER, "d3": _WIDE_TRANSFER + ("mine_real_snr",)}.get(
     RECIPE, ("mine_long_snr",))
 """Mining streams of the transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav: a4's 8 h of long readings (made by the
 a4 teacher's data preparation), for d2 and d3 also a3's 5.2 h of mining streams (the student's own preparation),
