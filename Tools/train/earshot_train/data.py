@@ -39,11 +39,16 @@ def real_keyword_split(paths: Paths, val_mod: int = 7) -> list[tuple[str, str, s
 
     Numbered files (alexa/17.flac) are split by blocks of 10 consecutive numbers, since neighbouring
     numbers are usually one speaker; UUID-named files carry no speaker information and are split by a
-    hash of the name. Unreadable files (the corrupt alexa FLACs) are skipped.
+    hash of the name. Unreadable files (the corrupt alexa FLACs) are skipped. A keyword without recordings
+    stops the pipeline (a model trained without its real recordings would be worthless, and silently so).
     """
     out = []
     for kw in KEYWORDS:
-        for f in sorted((paths.keywords / kw).glob("*.flac")):
+        files = sorted((paths.keywords / kw).glob("*.flac"))
+        if not files:
+            raise SystemExit(f"data: no recordings of {kw!r} in {paths.keywords / kw} (set EARSHOT_DATA to the folder "
+                             f"holding keywords/<word>/*.flac and speech/fsdd/; default <repo>/../shared/data)")
+        for f in files:
             try:
                 audio.load(f)
             except Exception as e:  # the corrupt alexa FLACs
@@ -210,8 +215,14 @@ def asterisk_split(paths: Paths) -> list[tuple[str, str, str]]:
 
 
 def fsdd_split(paths: Paths) -> list[tuple[str, str, str]]:
+    """(path, _unknown_, split) for the FSDD spoken digits; held-out speakers give "heldout". Missing digits stop
+    the pipeline, as missing keyword recordings do."""
     out = []
-    for f in sorted(paths.fsdd.glob("*.flac")):
+    files = sorted(paths.fsdd.glob("*.flac"))
+    if not files:
+        raise SystemExit(f"data: no spoken digits in {paths.fsdd} (set EARSHOT_DATA to the folder holding "
+                         f"keywords/<word>/*.flac and speech/fsdd/; default <repo>/../shared/data)")
+    for f in files:
         parts = f.stem.split("_")
         spk = parts[1] if len(parts) >= 3 else "?"
         out.append((str(f), UNKNOWN, "heldout" if spk in FSDD_HELDOUT_SPEAKERS else "train"))
