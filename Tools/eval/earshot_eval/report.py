@@ -10,7 +10,7 @@ import numpy as np
 from . import nearmiss
 from .data import KEYWORDS
 from .metrics import (DetCurve, Detection, Instance, curve_from_runs, det_curve,
-                      false_alarm_kinds)
+                      false_alarm_kinds, per_stream)
 
 TARGETS = (1.0, 0.1)
 
@@ -50,6 +50,46 @@ def _thr(x: float) -> str:
     if not math.isfinite(x):
         return "off"
     return f"{x:.3g}"
+
+
+def per_stream_section(ran: list[dict], curves: dict[str, dict[str, DetCurve]], detections: dict[str, list[Detection]],
+                       labels: list[Instance], manifest: dict, results: dict) -> list[str]:
+    """The report's per-stream table (misses / instances and false alarms, summed over each system's keywords at
+    each keyword's own 1 FA/h and 1 FA/10 h thresholds); also stored in results["per_stream"]."""
+    files = [st["file"] for st in manifest["streams"]]
+    table: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for s in ran:
+        if s["name"] not in detections:
+            continue
+        for tag, target in (("1_fa_per_h", TARGETS[0]), ("0.1_fa_per_h", TARGETS[1])):
+            sums = {f: {"instances": 0, "misses": 0, "false_alarms": 0} for f in files}
+            for kw, c in curves[s["name"]].items():
+                op = c.miss_at(target)
+                for f, row in per_stream(kw, detections[s["name"]], labels, op.threshold, bool(s.get("runs"))).items():
+                    if f in sums:
+                        for k, v in row.items():
+                            sums[f][k] += v
+            table.setdefault(s["name"], {})[tag] = sums
+    if not table:
+        return []
+    results["per_stream"] = table
+    names = list(table)
+    lines = ["## Misses and false alarms per stream", "",
+             "Each stream has one noise type. Cell: keyword instances missed / instances, and false alarms, "
+             "summed over the system's keywords, each at its own threshold for 1 FA/h or for 1 FA/10 h "
+             "(the thresholds of the table above).", "",
+             "| stream | noise | " + " | ".join(f"{n} @ 1 FA/h | {n} @ 1 FA/10 h" for n in names) + " |",
+             "|" + "---|" * (2 + 2 * len(names))]
+    for f in files:
+        cells = []
+        for n in names:
+            for tag in ("1_fa_per_h", "0.1_fa_per_h"):
+                r = table[n][tag][f]
+                cells.append(f"{r['misses']}/{r['instances']}, {r['false_alarms']} FA")
+        noise = str(manifest.get("noise", {}).get(f, "")).split(":")[0]
+        lines.append(f"| {f} | {noise} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 def write_report(out: Path, manifest: dict, systems: list[dict],
@@ -162,6 +202,9 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
         lines += ["**Score saturation** — no threshold reaches 1 FA/h, because false alarms share "
                   "the highest score the system can output (e.g. an int8 softmax tops out at "
                   "255/256 = 0.9961):", ""] + [f"- {x}" for x in sat] + [""]
+    # ---- where the misses and false alarms are: per stream (one noise type each)
+    if detections and labels is not None:
+        lines += per_stream_section(ran, curves, detections, labels, manifest, results)
     # ---- near-miss phrases, at each keyword's 1 FA/h threshold
     if near:
         phrases, ndets = near
