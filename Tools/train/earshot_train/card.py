@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .config import RECIPE, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
+from .config import RECIPE, RECIPES, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS, \
     SMOOTHING_INFERENCES, WINDOW_SAMPLES, Paths
 from .data import LATE_END_GAP, POS_END_GAP
 from .train import BLOCKS, HEAD_STEPS, STEM, TUNE_FA_PER_HOUR, VAL_FALSE_ACCEPT
@@ -231,10 +231,12 @@ def write_card(paths: Paths, report: dict, summary: dict, out: Path) -> None:
                         " That does not include the three teachers, which the run reused from `$EARSHOT_CACHE/teachers/`")
         teacher_text += (f" ({', '.join(took)} when they were trained here)." if took else ".")
     recipe = tr.get("recipe", "d1")
-    wide = recipe in ("d2", "d3", "e2")
-    shape_text = ("of the narrower v9 shape (48/48/56/56/64 channels)" if wide and recipe != "e2" else "of this same shape")
+    spec = RECIPES.get(recipe, RECIPES["d1"])
+    wide = spec.wide
+    teachers_wide = all(RECIPES[r].wide for r, _ in spec.teachers)
+    shape_text = ("of the narrower v9 shape (48/48/56/56/64 channels)" if wide and not teachers_wide else "of this same shape")
     first_text = ("d2 seed 0 is model v10; each was itself distilled by recipe d2 from a3 seeds 0 and 1 and a4"
-                  if recipe == "e2" else "a3 seed 0 is model v9")
+                  if spec.teachers and spec.teachers[0][0] == "d2" else "a3 seed 0 is model v9")
     if dist and dist.get("note"):  # how this run's teachers differ from what the pipeline would train
         first_text += f". {dist['note']}"
     dist_text = (f"\n\nDistillation (recipe {recipe}, `earshot_train/distill.py`): every training target is "

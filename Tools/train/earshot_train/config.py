@@ -70,23 +70,77 @@ ARCH = os.environ.get("EARSHOT_ARCH", "dscnn")
 "tcn" (stride 1 and VALID padding along time with dilated depthwise convolutions, run every hop: the
 runtime computes one new row per layer per 20 ms hop instead of the whole window, see Interpreter.invoke(newFrames:))."""
 
+@dataclass(frozen=True)
+class Recipe:
+    """One training recipe: its data, its student's width, its teachers and its mining (Tools/train/README.md has
+    each recipe's section and figures)."""
+    summary: str
+    teachers: tuple[tuple[str, int], ...] = ()
+    """(recipe, training seed) of each teacher, trained first by this pipeline when missing (distill.py); none =
+    trained from labels alone."""
+    transfer_prefixes: tuple[str, ...] = ()
+    """Mining streams of the distillation transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav (distill.py)."""
+    wide: bool = False
+    """The wider student (52/52/60/60/64 channels, 19,576 B) instead of v9's 48/48/56/56/64."""
+    extra_sentences: int = 4000
+    """Training-only fortunes sentences beyond the 2,000 of the split (data.EXTRA_SENTENCES)."""
+    long_reads: int = 0
+    """Long continuous readings of fortunes files the test never reads, also mined as streams (data.LONG_READS)."""
+    real_speech: bool = False
+    """Recorded prompts of Debian's asterisk-core-sounds as negatives (data.ASTERISK_TRAIN)."""
+    babble_reps: int = 0
+    """Extra windows per training recording of a keyword (and one per TTS keyword clip) over babble or cafe noise
+    (data.BABBLE_REPS)."""
+    mine_streams: tuple[int, int] = (12, 40)
+    """Hard-negative mining streams of 6 min: quiet, and at 0–15 dB SNR."""
+    mine_tag: str = "_b"
+    """Names the mining streams (mine<tag>_*.wav), so recipes with other streams do not share a cache entry."""
+    mining_rounds: int = 2
+    max_mined: int = 12000
+
+    @property
+    def distilled(self) -> bool:
+        """Whether the network learns from teachers' posteriors (earshot_train/distill.py)."""
+        return bool(self.teachers)
+
+
+_A3_A4 = (("a3", 0), ("a3", 1), ("a4", 0))
+_D2_NETS = (("d2", 0), ("d2", 1), ("d2", 2))
+_LONG = ("mine_long_snr",)
+_WIDE_TRANSFER = ("mine_long_snr", "mine_b")
+RECIPES: dict[str, Recipe] = {
+    "a2": Recipe("model v8: TTS and recorded keywords, noise and room augmentation, one mining round",
+                 extra_sentences=0, mine_streams=(10, 20), mine_tag="", mining_rounds=1, max_mined=6000),
+    "a3": Recipe("model v9: a2 + 4,000 training-only fortunes sentences, 5.2 h of mining streams, two mining rounds"),
+    "a4": Recipe("a3 + long continuous readings from fortunes files the test background never reads, 8 h more mining "
+                 "streams; not better than a3 alone, a teacher of d1/d2", long_reads=4000),
+    "d1": Recipe("v9's shape distilled from three teachers this pipeline trains first (a3 seeds 0 and 1, a4), with a "
+                 "transfer set of a4's mining streams", teachers=_A3_A4, transfer_prefixes=_LONG),
+    "d2": Recipe("model v10: d1 with the wider student and a3's mining streams in the transfer set too",
+                 teachers=_A3_A4, transfer_prefixes=_WIDE_TRANSFER, wide=True),
+    "d3": Recipe("d2 + ~80 min of telephone prompts recorded by two people (Debian's asterisk-core-sounds) as "
+                 "negatives and mining streams", teachers=_A3_A4, transfer_prefixes=_WIDE_TRANSFER + ("mine_real_snr",),
+                 wide=True, real_speech=True),
+    "e2": Recipe("model v11, born-again: d2's student, data and schedule distilled from three d2 networks (seeds 0, 1 "
+                 "and 2, which the pipeline trains first) instead of the narrower a3/a4 ones",
+                 teachers=_D2_NETS, transfer_prefixes=_WIDE_TRANSFER, wide=True),
+    "e2b": Recipe("e2 + 4 extra windows per training recording of a keyword and 1 per TTS keyword clip over babble or "
+                  "cafe noise at 0–15 dB SNR", teachers=_D2_NETS, transfer_prefixes=_WIDE_TRANSFER, wide=True,
+                  babble_reps=4),
+}
+"""Every recipe `EARSHOT_RECIPE` can name."""
+
 RECIPE = os.environ.get("EARSHOT_RECIPE", "e2")
-"""Training recipe (Tools/train/README.md): "e2" (the default, the shipped model v11, below), "d2" (model v10: a3's data and schedule for a wider student,
-52/52/60/60/64 channels, 19,576 B, distilled from three teachers this pipeline trains first, a3 seeds 0 and 1 and
-a4, with a transfer set from a4's and a3's mining streams; earshot_train/distill.py), "d1" (the same with v9's
-width and a4's streams only), "a3" (the model v9: a2 + 4,000 training-only fortunes sentences, 5.2 h of mining
-streams, two mining rounds), "a2" (the model v8 before it) or "a4" (a3 + long continuous readings from fortunes
-files the test background never reads, 8 h more mining streams; not better than a3 alone, a teacher of d1/d2), or
-"d3" (d2 + ~80 min of telephone prompts recorded by two people, Debian's asterisk-core-sounds, as negatives), or
-"e2" (the shipped model v11, born-again: d2's student, data and schedule distilled from three d2 networks, seeds
-0, 1 and 2, which the pipeline trains first, instead of the narrower a3/a4 ones)."""
-if RECIPE not in ("a2", "a3", "a4", "d1", "d2", "d3", "e2"):
-    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of a2, a3, a4, d1, d2, d3, e2")
-DISTILLED = RECIPE in ("d1", "d2", "d3", "e2")
+"""Training recipe, a key of RECIPES: "e2" by default (the shipped model v11)."""
+if RECIPE not in RECIPES:
+    raise SystemExit(f"EARSHOT_RECIPE={RECIPE!r}: not one of {', '.join(RECIPES)}")
+RECIPE_SPEC = RECIPES[RECIPE]
+"""The chosen recipe."""
+DISTILLED = RECIPE_SPEC.distilled
 """Whether the recipe distils its network from teachers the pipeline trains first (earshot_train/distill.py)."""
-WIDE = RECIPE in ("d2", "d3", "e2")
-"""The wider student (52/52/60/60/64 channels) of d2, d3 and e2."""
-REAL_SPEECH = RECIPE == "d3"
+WIDE = RECIPE_SPEC.wide
+"""The wider student (52/52/60/60/64 channels) of d2, d3 and the e recipes."""
+REAL_SPEECH = RECIPE_SPEC.real_speech
 """d3 = d2 + recorded prompts of Debian's asterisk-core-sounds as negatives (data.ASTERISK_TRAIN)."""
 
 FSDD_HELDOUT_SPEAKERS = {"nicolas"}

@@ -1,6 +1,7 @@
-"""Ensemble distillation (recipes d1 and d2): one DS-CNN (d1: the shipped shape; d2: wider) learns from three networks of its own
-shape trained by this pipeline (a3 with two seeds, a4), whose mean posterior makes fewer confident false alarms
-than any one of them (Tools/train/README.md, *Recipe d1*).
+"""Ensemble distillation (recipes d1, d2, d3, e2 and e2b, config.RECIPES): one DS-CNN learns from three networks
+this pipeline trains first (d1/d2/d3: a3 with two seeds and a4; e2/e2b: three d2 networks of the student's own
+shape), whose mean posterior makes fewer confident false alarms than any one of them (Tools/train/README.md,
+*Recipe d1*, *Recipe e2*).
 
 The student trains on the a3 data and schedule (phase 1 and two mining rounds) with soft targets:
 ALPHA × (label-smoothed one-hot) + (1 − ALPHA) × (teachers' mean posterior). Beside the training windows it sees
@@ -18,18 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, RECIPE, UNKNOWN, Paths
+from .config import FRAMES, KEYWORDS, LABELS, MODEL_NAME, RECIPE_SPEC, UNKNOWN, Paths
 
-TEACHERS = [("d2", 0), ("d2", 1), ("d2", 2)] if RECIPE == "e2" else [("a3", 0), ("a3", 1), ("a4", 0)]
-"""(recipe, training seed) of each teacher: a3 seeds 0 and 1 and a4 (a3 seed 0 is the model v9); for e2 three d2
-networks (each trained from those three first)."""
+TEACHERS = list(RECIPE_SPEC.teachers)
+"""(recipe, training seed) of each teacher, from config.RECIPES: a3 seeds 0 and 1 and a4 for d1, d2 and d3 (a3 seed 0
+is the model v9); three d2 networks for e2 and e2b (each trained from those three first); none for a2, a3, a4."""
 ALPHA = 0.5
-_WIDE_TRANSFER = ("mine_long_snr", "mine_b")
-TRANSFER_PREFIXES = {"d2": _WIDE_TRANSFER, "e2": _WIDE_TRANSFER, "d3": _WIDE_TRANSFER + ("mine_real_snr",)}.get(
-    RECIPE, ("mine_long_snr",))
-"""Mining streams of the transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav: a4's 8 h of long readings (made by the
-a4 teacher's data preparation), for d2 and d3 also a3's 5.2 h of mining streams (the student's own preparation),
-and for d3 its streams of recorded prompts."""
+TRANSFER_PREFIXES = RECIPE_SPEC.transfer_prefixes
+"""Mining streams of the transfer set, $EARSHOT_CACHE/mine/<prefix>_*.wav, from config.RECIPES: a4's 8 h of long
+readings (made by the a4 teacher's data preparation), for d2, d3 and the e recipes also a3's 5.2 h of mining streams
+(the student's own preparation), and for d3 its streams of recorded prompts."""
 TRANSFER_MIN_SCORE = 0.05
 TRANSFER_RANDOM = 200
 TRANSFER_SEED = 7

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (ARCH, BACKGROUND, RECIPE, REPO, WIDE, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
+from .config import (ARCH, BACKGROUND, RECIPE, RECIPE_SPEC, REPO, WIDE, MODEL_NAME, EVALUATE_EVERY_HOPS, FEATURES, FRAMES, KEYWORDS, LABELS, PLACEMENT, REFRACTORY_SECONDS,
                      SMOOTHING_INFERENCES, UNKNOWN, WINDOW_SAMPLES, Paths)
 
 ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED",
@@ -308,11 +308,11 @@ confident windows and a threshold sweep can separate them."""
 HARD_NEG_THRESHOLD = 0.25
 HARD_NEG_REPEATS = 3
 FINETUNE_EPOCHS = 20
-MINING_ROUNDS = 1 if RECIPE == "a2" else 2
+MINING_ROUNDS = RECIPE_SPEC.mining_rounds
 """Rounds of mining + fine-tuning (a3, a4: two; the second mines what the fine-tuned model still fires on)."""
 ROUND_EPOCHS = [FINETUNE_EPOCHS, 10]
 ROUND_LR = [1e-3, 5e-4]
-MAX_MINED = 6000 if RECIPE == "a2" else 12000
+MAX_MINED = RECIPE_SPEC.max_mined
 """Hard-negative windows kept per round (the highest-scoring ones)."""
 
 

@@ -85,3 +85,18 @@ def test_fit_distilled_appends_the_transfer_set_weighted_as_unknown(monkeypatch)
     np.testing.assert_array_equal(seen["targets"], np.concatenate([t, tt]))
     np.testing.assert_allclose(seen["weights"], np.concatenate([cw[y], np.full(3, cw[LABELS.index("_unknown_")])]))
     assert (seen["epochs"], seen["seed"], seen["lr"]) == (7, 3, 1e-3)
+
+
+def test_every_recipe_names_teachers_the_table_can_train_without_a_cycle():
+    from earshot_train.config import RECIPES
+
+    def chain(name, seen=()):
+        assert name not in seen, f"teacher cycle through {name}: {seen}"
+        for teacher, _ in RECIPES[name].teachers:
+            assert teacher in RECIPES, f"{name}: teacher recipe {teacher!r} is not in RECIPES"
+            chain(teacher, seen + (name,))
+
+    for name, spec in RECIPES.items():
+        chain(name)
+        assert bool(spec.transfer_prefixes) == spec.distilled, name
+        assert len(set(spec.teachers)) == len(spec.teachers), name
