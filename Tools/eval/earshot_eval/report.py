@@ -73,6 +73,7 @@ def per_stream_section(ran: list[dict], curves: dict[str, dict[str, DetCurve]], 
     if not table:
         return []
     results["per_stream"] = table
+    results["stream_noise"] = {f: str(manifest.get("noise", {}).get(f, "")).split(":")[0] for f in files}
     names = list(table)
     lines = ["## Misses and false alarms per stream", "",
              "Each stream has one noise type. Cell: keyword instances missed / instances, and false alarms, "
@@ -86,8 +87,7 @@ def per_stream_section(ran: list[dict], curves: dict[str, dict[str, DetCurve]], 
             for tag in ("1_fa_per_h", "0.1_fa_per_h"):
                 r = table[n][tag][f]
                 cells.append(f"{r['misses']}/{r['instances']}, {r['false_alarms']} FA")
-        noise = str(manifest.get("noise", {}).get(f, "")).split(":")[0]
-        lines.append(f"| {f} | {noise} | " + " | ".join(cells) + " |")
+        lines.append(f"| {f} | {results['stream_noise'][f]} | " + " | ".join(cells) + " |")
     lines.append("")
     return lines
 

@@ -86,6 +86,7 @@ class ReportTest(unittest.TestCase):
             res = json.loads((Path(d) / "results.json").read_text())
         self.assertIn("## Misses and false alarms per stream", md)
         self.assertIn("| b.wav | babble |", md)
+        self.assertEqual(res["stream_noise"], {"a.wav": "pink (1/f) noise", "b.wav": "babble"})
         per = res["per_stream"]["A"]
         for tag in ("1_fa_per_h", "0.1_fa_per_h"):
             n = res["systems"]["A"]["alexa"][f"miss_at_{tag}"] * 4

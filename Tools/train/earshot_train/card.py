@@ -96,6 +96,13 @@ keyword they imitate at that keyword's 1 FA/h threshold:
         la = le["average"]
         lrows.append(f"| **average** | | **{100 * la['miss_at_1_fa_per_h']:.1f} %** | **{100 * la['miss_at_0.1_fa_per_h']:.1f} %** |")
         lbg = lg["results"]["background_hours"]
+        ps = (lg["results"].get("per_stream") or {}).get("earshot")
+        noise_text = ""
+        if ps:  # where the misses are: each stream has one noise type
+            nz = lg["results"].get("stream_noise", {})
+            cells = [f"{nz.get(f, f)}: {r['misses']} / {r['instances']}" for f, r in ps["0.1_fa_per_h"].items()]
+            noise_text = (f"\nMisses at those 1 FA/10 h thresholds per stream, by its noise (misses / instances): "
+                          f"{'; '.join(cells)}. Tools/train/README.md, *Where v11 misses*, has more.\n")
         long_text = f"""
 **1 FA/10 h measured on a long background** (Earshot only; the peers take too long for ~10 h here):
 `{lg['command']}`, the same keyword instances over **{lbg:.2f} h of background** ({lg['background']}),
@@ -104,7 +111,7 @@ so 1 FA/10 h allows {int(lbg * 0.1 + 1e-9)} false alarm(s) per keyword instead o
 | keyword | n | miss @ 1 FA/h | miss @ 1 FA/10 h |
 |---|---|---|---|
 {chr(10).join(lrows)}
-"""
+{noise_text}"""
         dflt = lg.get("at_defaults")
         if dflt:
             n_fa = sum(dflt["false_alarms"].values())

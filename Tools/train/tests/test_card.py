@@ -50,3 +50,23 @@ def test_teachers_trained_in_the_run_mean_the_data_was_not_already_cached(tmp_pa
     assert "already cached" not in text
     assert "was made earlier in the same run, by the first teacher's data preparation" in text
     assert MEASURED.strip() in text  # the run did not start from an empty cache
+
+
+def test_the_long_evaluation_gives_misses_per_noise_stream():
+    from earshot_train.card import eval_section
+    from earshot_train.config import KEYWORDS
+    kw = {k: {"instances": 10, "miss_at_1_fa_per_h": 0.1, "miss_at_0.1_fa_per_h": 0.2, "fa_at_0.1_fa_per_h": 1,
+              "threshold_0.1_fa_per_h": 0.8} for k in KEYWORDS}
+    kw["average"] = {"keywords": len(KEYWORDS), "miss_at_1_fa_per_h": 0.1, "miss_at_0.1_fa_per_h": 0.2}
+    rows = {"stream_00.wav": {"instances": 30, "misses": 1, "false_alarms": 0},
+            "stream_01.wav": {"instances": 30, "misses": 11, "false_alarms": 1}}
+    long = {"results": {"background_hours": 10.4, "systems": {"earshot": kw},
+                        "per_stream": {"earshot": {"1_fa_per_h": rows, "0.1_fa_per_h": rows}},
+                        "stream_noise": {"stream_00.wav": "pink (1/f) noise", "stream_01.wav": "babble"}},
+            "command": "Tools/eval/run.sh --background-hours 11.5", "background": "held-out speech"}
+    ev = {"results": {"background_hours": 1.0, "total_hours": 1.1, "systems": {"earshot": kw}}, "command": "run.sh",
+          "long": long}
+    text = eval_section(ev)
+    assert "pink (1/f) noise: 1 / 30; babble: 11 / 30" in text
+    del long["results"]["per_stream"]  # an evaluation made before the per-stream table: no sentence
+    assert "per stream" not in eval_section(ev)
