@@ -228,34 +228,16 @@ def false_alarm_kinds(keyword: str, detections: Iterable[Detection], instances: 
 
 def per_stream(keyword: str, detections: Iterable[Detection], instances: Sequence[Instance], threshold: float,
                runs: bool, tail: float = TAIL_SECONDS) -> dict[str, dict[str, int]]:
-    """Instances, misses and false alarms of `keyword` per stream file at one threshold, by det_curve's rule (a
-    kept detection belongs to the earliest instance window it falls in; an instance with a kept detection in its
-    window is hit; every other kept detection is a false alarm), so the files add up to the DET point.
-    Kept: score >= threshold, or for systems run once per threshold (`runs`) that run's detections (score ==
-    threshold)."""
-    out: dict[str, dict[str, int]] = {}
-    wins: dict[str, list[tuple[float, float, int]]] = {}
+    """Instances, misses and false alarms of `keyword` per stream file at one threshold: det_curve's own counts on
+    each file's kept detections, so the files add up to the DET point. Kept: score >= threshold, or for systems
+    run once per threshold (`runs`) that run's detections (score == threshold)."""
     insts = [i for i in instances if i.keyword == keyword]
-    for idx, ins in enumerate(insts):
-        wins.setdefault(ins.file, []).append((ins.start, ins.end + tail, idx))
-        out.setdefault(ins.file, {"instances": 0, "misses": 0, "false_alarms": 0})["instances"] += 1
-    for lst in wins.values():
-        lst.sort()
-    hit = np.zeros(len(insts), bool)
     kept = [d for d in detections if d.keyword == keyword and math.isfinite(d.score)
             and (d.score == threshold if runs else d.score >= threshold)]
-    for d in kept:
-        row = out.setdefault(d.file, {"instances": 0, "misses": 0, "false_alarms": 0})
-        row["false_alarms"] += 1
-        for (s, e, idx) in wins.get(d.file, ()):
-            if s > d.time:
-                break
-            if d.time <= e:
-                if not hit[idx]:
-                    hit[idx] = True
-                    row["false_alarms"] -= 1
-                break
-    for idx, ins in enumerate(insts):
-        if not hit[idx]:
-            out[ins.file]["misses"] += 1
+    out: dict[str, dict[str, int]] = {}
+    for f in sorted({i.file for i in insts} | {d.file for d in kept}):
+        c = det_curve(keyword, [d for d in kept if d.file == f], [i for i in insts if i.file == f], 1.0, tail)
+        n = c.n_instances  # the curve's first point keeps every kept detection
+        out[f] = {"instances": n, "misses": int(round(c.miss_rate[0] * n)) if n else 0,
+                  "false_alarms": int(c.false_alarms[0])}
     return out
