@@ -84,19 +84,24 @@ def calibration_utterances(seed: int = 4321) -> list[str]:
 
 
 def build(out: Path, hours: float = 11.5, seed: int = 4321, n_streams: int = 8, snr_db: float = 10.0,
-          level_dbfs: float = -26.0, jitter_db: float = 4.0) -> dict:
+          level_dbfs: float = -26.0, jitter_db: float = 4.0, texts: list[str] | None = None,
+          text_note: str | None = None) -> dict:
     """Writes n_streams streams with 0.85 × `hours` of speech (the test streams' speech share; with the pauses of
     0.2–1.5 s between utterances they come to ~0.87 × hours: ~10 h for the default 11.5, the test's size), each with one noise type of
-    noise.NOISE_TYPES at snr_db; returns the manifest."""
+    noise.NOISE_TYPES at snr_db; returns the manifest. `texts` (with `text_note` saying what they are) replaces
+    the calibration text, for streams made the same way from other text (e.g. training-side text, for mining)."""
     params = {"version": VERSION, "hours": hours, "seed": seed, "n_streams": n_streams, "snr_db": snr_db,
               "level_dbfs": level_dbfs, "jitter_db": jitter_db, "min_text": CALIB_MIN_TEXT}
+    if texts is not None:
+        params["texts"] = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
     out.mkdir(parents=True, exist_ok=True)
     mpath = out / "manifest.json"
     if mpath.exists():
         old = json.loads(mpath.read_text())
         if old.get("params") == params and all((out / s["file"]).exists() for s in old["streams"]):
             return old
-    texts = calibration_utterances(seed)
+    if texts is None:
+        texts = calibration_utterances(seed)
     if not texts:
         raise RuntimeError("no calibration text: apt-get install fortunes")
     digest = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]  # the pool is rebuilt when the text changes
@@ -133,9 +138,10 @@ def build(out: Path, hours: float = 11.5, seed: int = 4321, n_streams: int = 8, 
                 "utterances": len(items), "texts": len({i["text"] for i in items}),
                 "files": calibration_files(),
                 "description": f"{len(items)} utterances by espeak-ng and flite (the test background's voices) reading "
-                               f"pieces of {UTTERANCE_CHARS[0]}+ characters (whole sentences) of fortunes entries of "
-                               f"{CALIB_MIN_TEXT}-{CALIB_MAX_TEXT} characters from files neither training nor the test "
-                               f"reads, with pauses of 0.2-1.5 s, at {level_dbfs:g} dBFS "
+                               + (text_note or f"pieces of {UTTERANCE_CHARS[0]}+ characters (whole sentences) of fortunes "
+                                  f"entries of {CALIB_MIN_TEXT}-{CALIB_MAX_TEXT} characters from files neither training "
+                                  f"nor the test reads")
+                               + f", with pauses of 0.2-1.5 s, at {level_dbfs:g} dBFS "
                                f"± {jitter_db:g} dB, noise at {snr_db:g} dB SNR ({', '.join(noise.NOISE_TYPES)})"}
     mpath.write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest

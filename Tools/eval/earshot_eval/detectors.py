@@ -222,10 +222,11 @@ def run_ladder(det, wav: Path) -> list[Detection]:
 
 # --------------------------------------------------------------------------- Earshot
 
-EARSHOT_LADDER = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8] + [round(0.82 + 0.005 * i, 3) for i in range(36)]
-"""Thresholds of the DET sweep: coarse below 0.8, every 0.005 from 0.82 to 0.995 where the strict operating
-points lie (a smoothed int8 softmax score moves in steps of 1/256 divided by the smoothing length, so a
-coarser ladder misses operating points between its rungs)."""
+EARSHOT_LADDER = [round(0.3 + 0.005 * i, 3) for i in range(140)]
+"""Thresholds of the DET sweep: every 0.005 from 0.3 to 0.995 (a smoothed int8 softmax score moves in steps of 1/256
+divided by the smoothing length, so a coarser ladder misses operating points between its rungs). Until 2026-12-07 the
+ladder was coarse below 0.82 (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8), where the strict points then lay above; v11's 1 FA/10 h
+thresholds fell to 0.7-0.83, between coarse rungs, so its miss rates there were read at the next rung up."""
 
 
 class EarshotLadderDetector:

@@ -35,6 +35,24 @@ class CalibrationTest(unittest.TestCase):
             self.assertEqual(calibration.build(out, hours=0.01, n_streams=3), m)
             self.assertEqual((out / "cal_00.wav").stat().st_mtime_ns, stamp)
 
+    def test_other_texts_are_read_instead_and_key_the_cache(self):
+        texts = ["The quick brown fox jumps over the lazy dog near the river bank.",
+                 "A small boat drifted slowly past the old stone bridge at dawn."]
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "side"
+            m = calibration.build(out, hours=0.002, n_streams=2, texts=texts, text_note="two test sentences")
+            items = json.loads((out / "tts" / "manifest.json").read_text())["items"]
+            self.assertTrue(items and all(i["text"] in texts for i in items))
+            self.assertIn("reading two test sentences, with pauses", m["description"])
+            self.assertIn("texts", m["params"])
+            stamp = (out / "side_00.wav").stat().st_mtime_ns
+            self.assertEqual(calibration.build(out, hours=0.002, n_streams=2, texts=texts), m)
+            self.assertEqual((out / "side_00.wav").stat().st_mtime_ns, stamp)
+            other = calibration.build(out, hours=0.002, n_streams=2, texts=texts[:1])
+            self.assertNotEqual(other["params"]["texts"], m["params"]["texts"])
+            items = json.loads((out / "tts" / "manifest.json").read_text())["items"]
+            self.assertTrue(items and all(i["text"] == texts[0] for i in items))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -102,7 +102,7 @@ keyword they imitate at that keyword's 1 FA/h threshold:
             nz = lg["results"].get("stream_noise", {})
             cells = [f"{nz.get(f, f)}: {r['misses']} / {r['instances']}" for f, r in ps["0.1_fa_per_h"].items()]
             noise_text = (f"\nMisses at those 1 FA/10 h thresholds per stream, by its noise (misses / instances): "
-                          f"{'; '.join(cells)}. Tools/train/README.md, *Where v11 misses*, has more.\n")
+                          f"{'; '.join(cells)}. Tools/eval/README.md, *Per stream*, says how they are counted.\n")
         long_text = f"""
 **1 FA/10 h measured on a long background** (Earshot only; the peers take too long for ~10 h here):
 `{lg['command']}`, the same keyword instances over **{lbg:.2f} h of background** ({lg['background']}),
@@ -149,7 +149,7 @@ or up to 0.5 s after it. Miss rate from the threshold sweep at ≤ 1 false alarm
 {chr(10).join(rows)}
 
 Earshot's points are exact: `earshot score --sweep` runs one real detector per threshold of a ladder
-(0.3 … 0.995, every 0.005 above 0.82) on one pass of the network, so each point is what a user gets at that threshold. The peers run on the same streams (how each
+(every 0.005 from 0.3 to 0.995) on one pass of the network, so each point is what a user gets at that threshold. The peers run on the same streams (how each
 is run and scored: Tools/eval/README.md). With a few dozen instances per keyword one miss moves
 a rate by 2–6 points. Earlier cards reported Earshot from a single low-threshold run whose detection times were
 those of the low threshold's first crossing; those figures were wrong (too pessimistic) and are superseded.

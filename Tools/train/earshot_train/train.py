@@ -358,20 +358,22 @@ def fit(model, xtr, ytr, cw, xva, yva, epochs: int, seed: int, lr: float,
     model.fit(ds, epochs=epochs, validation_data=val, verbose=2)
 
 
-def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = MAX_MINED) -> np.ndarray:
-    """Feature windows of the mining streams (training-side negatives only) where the float model gives
-    some keyword at least HARD_NEG_THRESHOLD, one per local peak (peaks ≥ 0.3 s apart)."""
+def mine_hard_negatives(paths: Paths, model, every: int = 2, max_windows: int = MAX_MINED,
+                        streams: list[str] | None = None) -> np.ndarray:
+    """Feature windows of the mining streams (training-side negatives only: splits/mining_streams.txt, or the
+    files `streams`) where the float model gives some keyword at least HARD_NEG_THRESHOLD, one per local peak
+    (peaks ≥ 0.3 s apart)."""
     from .features import extract_stream
     lst = paths.splits / "mining_streams.txt"
-    if not lst.exists():
-        return np.zeros((0, FRAMES, FEATURES["coefficients"]), np.float32)
+    if streams is None:
+        if not lst.exists():
+            return np.zeros((0, FRAMES, FEATURES["coefficients"]), np.float32)
+        streams = [line.split(",")[0] for line in lst.read_text().splitlines() if line]
     kw_cols = [LABELS.index(k) for k in KEYWORDS]
     found, scores = [], []
     gap = max(1, int(round(0.3 / (FEATURES["hopLength"] / FEATURES["sampleRate"]) / every)))
-    for line in lst.read_text().splitlines():
-        if not line:
-            continue
-        f = extract_stream(paths, line.split(",")[0])
+    for wav in streams:
+        f = extract_stream(paths, wav)
         ends = np.arange(FRAMES, len(f) + 1, every)
         if len(ends) == 0:
             continue
