@@ -226,7 +226,8 @@ EARSHOT_LADDER = [round(0.3 + 0.005 * i, 3) for i in range(140)]
 """Thresholds of the DET sweep: every 0.005 from 0.3 to 0.995 (a smoothed int8 softmax score moves in steps of 1/256
 divided by the smoothing length, so a coarser ladder misses operating points between its rungs). Until 2026-12-07 the
 ladder was coarse below 0.82 (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8), where the strict points then lay above; v11's 1 FA/10 h
-thresholds fell to 0.7-0.83, between coarse rungs, so its miss rates there were read at the next rung up."""
+thresholds lie at 0.66-0.805, between those coarse rungs, so they were read at the next rung up (its 10.45 h miss
+rates are the same on both ladders)."""
 
 
 class EarshotLadderDetector:
