@@ -593,6 +593,17 @@ HELDOUT_MINUTES = 7.0
 """Length of each held-out background stream (8 of them: 0.93 h)."""
 
 
+def window_key(split: str, src: str, label: str, rep: int, mode: str) -> str:
+    """The cache key of one rendered window (its file is clips/<split>/<label>/<sha1 of the key>[:16].wav, and it
+    seeds the window's augmentation): split, source, repetition, render mode and everything that changes rendering."""
+    key = f"{split}|{src}|{rep}|{mode}|{AUG_VERSION}"
+    if PLACEMENT == "end" and (label in KEYWORDS or mode.startswith("late")):
+        key += f"|{PLACE_TAG}"
+    if "/keywords/" in src and TRIM_ZEROS:
+        key += "|z1"  # recordings with their digital-zero edges trimmed
+    return key
+
+
 def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -> dict:
     """Builds every dataset artefact; cached files are reused. `scale` < 1 makes a tiny set (smoke test)."""
     import time
@@ -679,11 +690,7 @@ def prepare(paths: Paths, scale: float = 1.0, workers: int = 2, seed: int = 0) -
 
     def add(split, src, label, reps, mode):
         for r in range(reps):
-            key = f"{split}|{src}|{r}|{mode}|{AUG_VERSION}"
-            if PLACEMENT == "end" and (label in KEYWORDS or mode.startswith("late")):
-                key += f"|{PLACE_TAG}"
-            if "/keywords/" in src and TRIM_ZEROS:
-                key += "|z1"  # recordings with their digital-zero edges trimmed
+            key = window_key(split, src, label, r, mode)
             name = hashlib.sha1(key.encode()).hexdigest()[:16]
             out = paths.clips / split / label / f"{name}.wav"
             items[split].append((src, label, str(out), _h(key) + seed, mode, babble))

@@ -62,6 +62,12 @@ def ensure_teachers(paths: Paths, args: list[str]) -> list[Path]:
     return out
 
 
+def label_targets(y: np.ndarray, smoothing: float) -> np.ndarray:
+    """[n, classes] label-smoothed one-hot targets of the class ids y."""
+    n_cls = len(LABELS)
+    return (np.eye(n_cls, dtype=np.float32)[y] * (1 - smoothing) + smoothing / n_cls).astype(np.float32)
+
+
 class Ensemble:
     """Mean posterior of int8 teacher models (LiteRT's optimized kernels; float posteriors)."""
 
@@ -76,9 +82,7 @@ class Ensemble:
 
     def targets(self, x: np.ndarray, y: np.ndarray, smoothing: float) -> np.ndarray:
         """alpha × label-smoothed one-hot of y + (1 − alpha) × the members' mean posterior."""
-        n_cls = len(LABELS)
-        oh = np.eye(n_cls, dtype=np.float32)[y] * (1 - smoothing) + smoothing / n_cls
-        return (self.alpha * oh + (1 - self.alpha) * self.predict(x)).astype(np.float32)
+        return (self.alpha * label_targets(y, smoothing) + (1 - self.alpha) * self.predict(x)).astype(np.float32)
 
     def transfer_set(self, paths: Paths) -> tuple[np.ndarray, np.ndarray]:
         """(windows [n, FRAMES, coefficients], mean posteriors [n, classes]) from the mining streams

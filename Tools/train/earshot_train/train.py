@@ -162,17 +162,23 @@ def dscnn_shape(model) -> tuple[tuple, list]:
 
 def convert(model, rep: np.ndarray, out: Path) -> bytes:
     """Full-integer quantization with int8 input and output, calibrated on `rep`."""
+    # A clone with a fixed batch of one makes every shape static, so Flatten becomes a plain RESHAPE
+    # (no SHAPE/STRIDED_SLICE/PACK ops).
+    stem, blocks = dscnn_shape(model) if ARCH != "tcn" else (STEM, BLOCKS)
+    fixed = build_model(model.input_shape[2], model.input_shape[1], stem=stem, blocks=blocks, batch_size=1)
+    fixed.set_weights(model.get_weights())
+    return convert_fixed(fixed, rep, out)
+
+
+def convert_fixed(fixed, rep: np.ndarray, out: Path) -> bytes:
+    """convert() for a Keras model already built with a fixed batch of one: int8 input and output, every tensor
+    int8, calibrated on `rep`; writes `out` and returns its bytes."""
     import tensorflow as tf
 
     def gen():
         for i in range(len(rep)):
             yield [rep[i:i + 1]]
 
-    # A clone with a fixed batch of one makes every shape static, so Flatten becomes a plain RESHAPE
-    # (no SHAPE/STRIDED_SLICE/PACK ops).
-    stem, blocks = dscnn_shape(model) if ARCH != "tcn" else (STEM, BLOCKS)
-    fixed = build_model(model.input_shape[2], model.input_shape[1], stem=stem, blocks=blocks, batch_size=1)
-    fixed.set_weights(model.get_weights())
     conv = tf.lite.TFLiteConverter.from_keras_model(fixed)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = gen

@@ -28,7 +28,7 @@ import numpy as np
 import common as C
 from earshot_train import train as T
 from earshot_train.config import FRAMES, KEYWORDS, LABELS, UNKNOWN
-from earshot_train.distill import ALPHA, Ensemble, fit_distilled
+from earshot_train.distill import Ensemble, fit_distilled, label_targets
 from earshot_train.features import clip_sources
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -99,34 +99,24 @@ def build(coeffs: int, ops, batch_size=None, dropout: float = 0.2):
 
 
 def convert(model, ops, xtr: np.ndarray, out: Path, seed: int) -> None:
-    """The pipeline's full-integer conversion of a fixed-batch clone (train.convert, for this BN-free layout)."""
-    import tensorflow as tf
+    """The pipeline's int8 conversion (train.convert_fixed) of a fixed-batch clone of this BN-free layout,
+    calibrated on 500 random training windows."""
     rep = xtr[np.random.default_rng(seed).permutation(len(xtr))[:500]][..., None].astype(np.float32)
     fixed = build(xtr.shape[2], ops, batch_size=1)
     fixed.set_weights(model.get_weights())
-    conv = tf.lite.TFLiteConverter.from_keras_model(fixed)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([rep[i:i + 1]] for i in range(len(rep)))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(conv.convert())
+    T.convert_fixed(fixed, rep, out)
     print(f"wrote {out}", flush=True)
 
 
 def babble_mask(paths, n: int) -> np.ndarray:
-    """Which training windows are e2b's keyword-over-babble windows (their names hash the render mode)."""
+    """Which training windows are e2b's keyword-over-babble windows (data.window_key names them by render mode)."""
     import csv
-    from earshot_train.data import AUG_VERSION, BABBLE_REPS
+    from earshot_train.data import BABBLE_REPS, window_key
     from earshot_train.features import _kept
     rows = list(csv.reader(open(paths.clips / "train.csv")))
     rows = [r for r, k in zip(rows, _kept(paths, "train", rows)) if k]
-    names = set()
-    for r in rows:
-        if r[1] in KEYWORDS:
-            for rep in range(max(BABBLE_REPS, 1)):
-                names.add(hashlib.sha1(f"train|{r[2]}|{rep}|babble|{AUG_VERSION}".encode()).hexdigest()[:16])
+    names = {hashlib.sha1(window_key("train", r[2], r[1], rep, "babble").encode()).hexdigest()[:16]
+             for r in rows if r[1] in KEYWORDS for rep in range(max(BABBLE_REPS, 1))}
     m = np.array([Path(r[0]).stem in names for r in rows], bool)
     assert len(m) == n, (len(m), n)
     return m
@@ -149,17 +139,14 @@ if not a.roundtrip_only:
     print(f"babble windows: {int(bab.sum())} of {len(ytr)}", flush=True)
     ttr = teacher.targets(xtr, ytr, T.LABEL_SMOOTHING)
     if a.babble_label:
-        oh = np.eye(len(LABELS), dtype=np.float32)[ytr] * (1 - T.LABEL_SMOOTHING) + T.LABEL_SMOOTHING / len(LABELS)
-        ttr[bab] = oh[bab]
+        ttr[bab] = label_targets(ytr[bab], T.LABEL_SMOOTHING)
     wavs = sorted(str(p) for d in a.mine_testlike for p in d.glob("*.wav"))
-    unk_oh = np.eye(len(LABELS), dtype=np.float32)[LABELS.index(UNKNOWN)] * (1 - T.LABEL_SMOOTHING) + T.LABEL_SMOOTHING / len(LABELS)
     if wavs:
         xm = T.mine_hard_negatives(paths, model, streams=wavs)
         info["mined_testlike"] = int(len(xm))
         unk = np.full(len(xm), LABELS.index(UNKNOWN), ytr.dtype)
-        oh = np.eye(len(LABELS), dtype=np.float32)[unk] * (1 - T.LABEL_SMOOTHING) + T.LABEL_SMOOTHING / len(LABELS)
         xtr = np.concatenate([xtr] + [xm] * T.HARD_NEG_REPEATS)
-        ttr = np.concatenate([ttr] + [oh] * T.HARD_NEG_REPEATS)
+        ttr = np.concatenate([ttr] + [label_targets(unk, T.LABEL_SMOOTHING)] * T.HARD_NEG_REPEATS)
         ytr = np.concatenate([ytr] + [unk] * T.HARD_NEG_REPEATS)
     xt, tt = teacher.transfer_set(paths)
     fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, a.epochs, a.seed, a.lr)
@@ -171,8 +158,9 @@ if not a.roundtrip_only:
         if wavs and a.testlike_again:
             xm2 = T.mine_hard_negatives(paths, model, streams=wavs)
             info["mined_testlike_again"] = int(len(xm2))
-            xh, unk = np.concatenate([xh, xm2]), np.concatenate([unk, np.full(len(xm2), LABELS.index(UNKNOWN), ytr.dtype)])
-            th = np.concatenate([th, np.tile(unk_oh, (len(xm2), 1))])
+            unk2 = np.full(len(xm2), LABELS.index(UNKNOWN), ytr.dtype)
+            xh, unk = np.concatenate([xh, xm2]), np.concatenate([unk, unk2])
+            th = np.concatenate([th, label_targets(unk2, T.LABEL_SMOOTHING)])
         xtr = np.concatenate([xtr] + [xh] * T.HARD_NEG_REPEATS)
         ttr = np.concatenate([ttr] + [th] * T.HARD_NEG_REPEATS)
         ytr = np.concatenate([ytr] + [unk] * T.HARD_NEG_REPEATS)

@@ -75,3 +75,12 @@ def test_a_babble_window_always_carries_talkers_at_most_15_db_down(tmp_path):
         assert _quiet_to_loud_db(y) > -40, seed
     clean = audio.load(render((str(src), "alexa", str(tmp_path / "clean.wav"), 0, "clean", pool)))
     assert _quiet_to_loud_db(clean) < -60
+
+
+def test_window_key_names_split_source_repetition_and_mode():
+    from earshot_train.data import window_key
+    k = window_key("train", "/x/keywords/alexa/1.flac", "alexa", 0, "train")
+    assert k.startswith("train|/x/keywords/alexa/1.flac|0|train|")
+    assert len({k, window_key("train", "/x/keywords/alexa/1.flac", "alexa", 1, "train"),
+                window_key("train", "/x/keywords/alexa/1.flac", "alexa", 0, "babble"),
+                window_key("val", "/x/keywords/alexa/1.flac", "alexa", 0, "train")}) == 4

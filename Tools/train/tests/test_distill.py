@@ -100,3 +100,11 @@ def test_every_recipe_names_teachers_the_table_can_train_without_a_cycle():
         chain(name)
         assert bool(spec.transfer_prefixes) == spec.distilled, name
         assert len(set(spec.teachers)) == len(spec.teachers), name
+
+
+def test_label_targets_are_smoothed_one_hots():
+    t = distill.label_targets(np.array([0, 7]), 0.1)
+    assert t.shape == (2, len(LABELS)) and t.dtype == np.float32
+    np.testing.assert_allclose(t.sum(1), 1.0, rtol=1e-6)
+    assert t[0, 0] == pytest.approx(0.9 + 0.1 / len(LABELS)) and t[1, 7] == t[0, 0]
+    assert t[0, 1] == pytest.approx(0.1 / len(LABELS))
