@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import nearmiss
+from . import bootstrap, nearmiss
 from .data import KEYWORDS
 from .metrics import (DetCurve, Detection, Instance, curve_from_runs, det_curve,
                       false_alarm_kinds, per_stream)
@@ -183,6 +183,28 @@ def write_report(out: Path, manifest: dict, systems: list[dict],
             cells.append("—")
     lines.append("| **average** | | " + " | ".join(cells) + " |")
     lines.append("")
+    # ---- how sure the averages are: block bootstrap over stretches of stream
+    results["run_params"] = {s["name"]: (s.get("run_params") if s.get("runs") else None) for s in ran}
+    if detections and labels is not None:
+        seconds = {st["file"]: float(st["seconds"]) for st in manifest["streams"]}
+        cells = []
+        for s in ran:
+            av = results["systems"].get(s["name"], {}).get("average")
+            if not av or s["name"] not in detections:
+                continue
+            tab = bootstrap.block_table([kw for kw in KEYWORDS if kw in curves[s["name"]]], detections[s["name"]],
+                                        labels, seconds, results["run_params"][s["name"]])
+            (a_lo, a_hi), (b_lo, b_hi) = bootstrap.intervals(tab, TARGETS, reps=bootstrap.REPORT_REPS)
+            av["interval95_1_fa_per_h"], av["interval95_0.1_fa_per_h"] = [a_lo, a_hi], [b_lo, b_hi]
+            cells.append(f"{s['name']} {100 * av['miss_at_1_fa_per_h']:.1f} % [{100 * a_lo:.1f}, {100 * a_hi:.1f}] / "
+                         f"{100 * av['miss_at_0.1_fa_per_h']:.1f} % [{100 * b_lo:.1f}, {100 * b_hi:.1f}]")
+        if cells:
+            lines += [f"**How sure the averages are** (95 % intervals, block bootstrap: the streams cut into "
+                      f"{bootstrap.BLOCK_SECONDS / 60:.0f}-minute stretches, {bootstrap.REPORT_REPS} draws of as "
+                      f"many stretches with replacement, each keyword's threshold chosen again in every draw; "
+                      f"at 1 FA/h / 1 FA/10 h): " + "; ".join(cells) + ". Two systems or models scored on the "
+                      f"same streams are compared draw by draw with `python -m earshot_eval.bootstrap RESULTS_A "
+                      f"RESULTS_B --streams STREAMS` (Tools/eval/README.md, *How sure a figure is*).", ""]
     # ---- score saturation: the sweep cannot go above the top score
     sat = []
     for s in ran:

@@ -93,6 +93,12 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(sum(r["misses"] for r in per[tag].values()), round(n))
             self.assertEqual(sum(r["false_alarms"] for r in per[tag].values()),
                              res["systems"]["A"]["alexa"][f"fa_at_{tag}"])
+        # the averages carry 95 % bootstrap intervals that hold them, and the run parameters the CLI needs
+        self.assertIn("**How sure the averages are**", md)
+        self.assertEqual(res["run_params"], {"A": None})
+        for tag in ("1_fa_per_h", "0.1_fa_per_h"):
+            lo, hi = res["systems"]["A"]["average"][f"interval95_{tag}"]
+            self.assertTrue(0.0 <= lo <= hi <= 1.0)
 
 
 if __name__ == "__main__":
