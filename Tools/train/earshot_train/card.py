@@ -103,6 +103,11 @@ keyword they imitate at that keyword's 1 FA/h threshold:
             cells = [f"{nz.get(f, f)}: {r['misses']} / {r['instances']}" for f, r in ps["0.1_fa_per_h"].items()]
             noise_text = (f"\nMisses at those 1 FA/10 h thresholds per stream, by its noise (misses / instances): "
                           f"{'; '.join(cells)}. Tools/eval/README.md, *Per stream*, says how they are counted.\n")
+        if la.get("interval95_0.1_fa_per_h"):  # how sure: block bootstrap of the evaluation tool
+            (a_lo, a_hi), (b_lo, b_hi) = la["interval95_1_fa_per_h"], la["interval95_0.1_fa_per_h"]
+            noise_text += (f"\n95 % intervals of the averages (block bootstrap over 5-minute stretches of the streams; "
+                           f"Tools/eval/README.md, *How sure a figure is*): {100 * a_lo:.1f}–{100 * a_hi:.1f} % at "
+                           f"1 FA/h, {100 * b_lo:.1f}–{100 * b_hi:.1f} % at 1 FA/10 h.\n")
         long_text = f"""
 **1 FA/10 h measured on a long background** (Earshot only; the peers take too long for ~10 h here):
 `{lg['command']}`, the same keyword instances over **{lbg:.2f} h of background** ({lg['background']}),

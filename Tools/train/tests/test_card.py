@@ -70,3 +70,23 @@ def test_the_long_evaluation_gives_misses_per_noise_stream():
     assert "pink (1/f) noise: 1 / 30; babble: 11 / 30" in text
     del long["results"]["per_stream"]  # an evaluation made before the per-stream table: no sentence
     assert "per stream" not in eval_section(ev)
+
+
+def test_the_long_evaluation_gives_the_intervals_of_its_averages():
+    from earshot_train.card import eval_section
+    from earshot_train.config import KEYWORDS
+    kw = {k: {"instances": 10, "miss_at_1_fa_per_h": 0.1, "miss_at_0.1_fa_per_h": 0.2, "fa_at_0.1_fa_per_h": 1,
+              "threshold_0.1_fa_per_h": 0.8} for k in KEYWORDS}
+    kw["average"] = {"keywords": len(KEYWORDS), "miss_at_1_fa_per_h": 0.1, "miss_at_0.1_fa_per_h": 0.2,
+                     "interval95_1_fa_per_h": [0.026, 0.103], "interval95_0.1_fa_per_h": [0.052, 0.194]}
+    long = {"results": {"background_hours": 10.4, "systems": {"earshot": kw}},
+            "command": "Tools/eval/run.sh --background-hours 11.5", "background": "held-out speech"}
+    ev = {"results": {"background_hours": 1.0, "total_hours": 1.1, "systems": {"earshot": kw}}, "command": "run.sh",
+          "long": long}
+    assert "2.6–10.3 % at 1 FA/h, 5.2–19.4 % at 1 FA/10 h" in eval_section(ev)
+    del kw["average"]["interval95_0.1_fa_per_h"]  # an evaluation made before the intervals: no sentence
+    assert "95 % intervals" not in eval_section(ev)
+    # the shipped card carries the sentence its report gives
+    la = REPORT["eval_streams"]["long"]["results"]["systems"]["earshot"]["average"]
+    lo, hi = la["interval95_0.1_fa_per_h"]
+    assert f"{100 * lo:.1f}–{100 * hi:.1f} % at 1 FA/10 h" in (REPO / "Models" / "README.md").read_text()
