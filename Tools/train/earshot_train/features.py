@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -52,10 +53,12 @@ def clip_sources(paths: Paths, split: str) -> list[str] | None:
 
 
 def extract_stream(paths: Paths, wav: str) -> np.ndarray:
-    """All frames of one long file, [frames, coeffs]."""
+    """All frames of one long file, [frames, coeffs], cached per file (keyed by its whole path: the evaluation's 1 h
+    and 10 h sets both hold a stream_00.wav)."""
     cfg = paths.features / "features.json"
     write_feature_config(cfg)
-    out = paths.features / "streams" / (Path(wav).stem + ".npy")
+    tag = hashlib.sha1(str(Path(wav).resolve()).encode()).hexdigest()[:10]
+    out = paths.features / "streams" / f"{Path(wav).stem}-{tag}.npy"
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.stat().st_mtime < Path(wav).stat().st_mtime:
         subprocess.run([str(paths.earshot), "features", wav, "--out", str(out), "--config", str(cfg),
