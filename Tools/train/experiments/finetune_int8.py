@@ -8,11 +8,15 @@ anchoring the student to what it already does; with --babble-label the extra key
 e2b get the label alone (MODEL is weak there, Tools/train/README.md *Recipe e2b*). The transfer set is the cache's
 a3 mining streams with MODEL's posterior as target; one mining round follows. With --mine-testlike, the windows MODEL
 fires on in training-side streams built like the test background (experiments/testlike_streams.py) join training as
-_unknown_ with label-only targets (and with --testlike-again the mining round mines them again).
-Results: Tools/train/README.md, *Fine-tuning v11 from its int8 weights, and test-like mining*.
+_unknown_ with label-only targets (and with --testlike-again the mining round mines them again). With
+--clean-negatives MODEL's keyword posteriors on the keyword-free mining streams are not copied (see the option);
+with --teachers the posterior part of every target is the mean of MODEL and those networks.
+Results: Tools/train/README.md, *Fine-tuning v11 from its int8 weights, and test-like mining* and *More test-like
+data, clean negatives and paired comparisons*.
 
     EARSHOT_RECIPE=e2b python experiments/finetune_int8.py OUT MODEL [--epochs 8] [--lr 3e-4] [--seed 0]
-        [--babble-label] [--mine-testlike DIR ... [--testlike-again]] [--roundtrip-only]
+        [--babble-label] [--mine-testlike DIR ... [--testlike-again]] [--clean-negatives]
+        [--teachers TFLITE ...] [--roundtrip-only]
 """
 from __future__ import annotations
 
@@ -44,6 +48,13 @@ ap.add_argument("--mine-testlike", type=Path, nargs="*", default=[],
                      "fires on there join training from the start as _unknown_, label-only targets")
 ap.add_argument("--testlike-again", action="store_true",
                 help="the mining round mines the test-like streams again with the fine-tuned network (label-only)")
+ap.add_argument("--clean-negatives", action="store_true",
+                help="MODEL's keyword posterior is known wrong on the keyword-free mining streams: the transfer set's "
+                     "targets get their keyword mass moved to background/unknown, and the mining round's hard negatives "
+                     "get label-only targets")
+ap.add_argument("--teachers", type=Path, nargs="*", default=[],
+                help="more int8 networks: the targets' posterior part is the mean of MODEL's and theirs (MODEL stays "
+                     "the weights' origin)")
 ap.add_argument("--roundtrip-only", action="store_true", help="convert the dequantized network without training")
 a = ap.parse_args()
 
@@ -122,13 +133,29 @@ def babble_mask(paths, n: int) -> np.ndarray:
     return m
 
 
+def without_keywords(t: np.ndarray) -> np.ndarray:
+    """Posterior targets of keyword-free windows with the keyword classes' mass moved onto background and unknown in
+    their own proportion (all onto unknown where MODEL gave those two almost nothing)."""
+    kw = [LABELS.index(k) for k in KEYWORDS]
+    rest = [i for i in range(t.shape[1]) if i not in kw]
+    out = np.zeros_like(t)
+    mass = t[:, rest].sum(1, keepdims=True)
+    out[:, rest] = t[:, rest] / np.maximum(mass, 1e-6)
+    low = mass[:, 0] < 1e-3
+    out[low] = 0
+    out[low, LABELS.index(UNKNOWN)] = 1
+    moved = float(np.mean(t[:, kw].max(1) >= 0.25))
+    print(f"clean negatives: {moved:.1%} of {len(t)} transfer windows had a keyword target >= 0.25", flush=True)
+    return out.astype(t.dtype)
+
+
 t0 = time.time()
 keras.utils.set_random_seed(a.seed)
 paths, xtr, ytr, xva, yva = C.data()
 ops = dequantized(a.model)
 model = build(xtr.shape[2], ops)
-teacher = Ensemble([a.model], transfer_prefixes=("mine_b",))
-pv = teacher.predict(xva)
+teacher = Ensemble([a.model, *a.teachers], transfer_prefixes=("mine_b",))
+pv = T.Int8Model(a.model, reference=False).predict(xva)  # MODEL alone, whatever the teachers
 pf = model.predict(xva[..., None], batch_size=512, verbose=0)
 print(f"dequantized float vs int8 on {len(xva)} val windows: argmax agreement {np.mean(pf.argmax(1) == pv.argmax(1)):.4f}, "
       f"mean |Δp| {np.mean(np.abs(pf - pv)):.4f}; int8 accuracy {np.mean(pv.argmax(1) == yva):.4f}, "
@@ -149,12 +176,14 @@ if not a.roundtrip_only:
         ttr = np.concatenate([ttr] + [label_targets(unk, T.LABEL_SMOOTHING)] * T.HARD_NEG_REPEATS)
         ytr = np.concatenate([ytr] + [unk] * T.HARD_NEG_REPEATS)
     xt, tt = teacher.transfer_set(paths)
+    if a.clean_negatives:
+        tt = without_keywords(tt)
     fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, a.epochs, a.seed, a.lr)
     xh = T.mine_hard_negatives(paths, model)
     info["mined"] = int(len(xh))
     if len(xh) and a.mine_epochs:
         unk = np.full(len(xh), LABELS.index(UNKNOWN), ytr.dtype)
-        th = teacher.targets(xh, unk, T.LABEL_SMOOTHING)
+        th = label_targets(unk, T.LABEL_SMOOTHING) if a.clean_negatives else teacher.targets(xh, unk, T.LABEL_SMOOTHING)
         if wavs and a.testlike_again:
             xm2 = T.mine_hard_negatives(paths, model, streams=wavs)
             info["mined_testlike_again"] = int(len(xm2))
