@@ -37,3 +37,5 @@ echo "== training smoke run, the shipped recipe e2 (three tiny a3/a4 teachers, t
 Tools/train/smoke.sh
 echo "== training smoke run, recipe a3 (no teachers; how each teacher is trained)"
 EARSHOT_RECIPE=a3 Tools/train/smoke.sh
+echo "== training smoke run, recipe a3t (a3 + mining streams made like the test background)"
+EARSHOT_RECIPE=a3t Tools/train/smoke.sh

@@ -13,7 +13,8 @@
 #   EARSHOT_RECIPE  training recipe: e2 (default, the shipped model v11: see below), d2 (model v10: a wider student
 #                  distilled from three teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
 #                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher), d3 (experiment: d2 + recorded
-#                  telephone prompts as negatives), e2b (experiment: e2 + keyword windows over babble noise);
+#                  telephone prompts as negatives), e2b (experiment: e2 + keyword windows over babble noise),
+#                  a3t and e3 (experiments: a3 and e2 + mining streams made like the test background);
 #                  every recipe is an entry of RECIPES in earshot_train/config.py
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.

@@ -153,9 +153,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--hours", type=float, default=11.5)
     ap.add_argument("--seed", type=int, default=4321)
+    ap.add_argument("--texts", type=Path, help="read these texts (one per line) instead of the calibration text, e.g. "
+                                               "training-side text for mining streams made like the test background")
+    ap.add_argument("--text-note", help="what --texts are, for the manifest's description")
     a = ap.parse_args(argv)
     try:
-        m = build(a.out, a.hours, a.seed)
+        texts = [t for t in a.texts.read_text().splitlines() if t.strip()] if a.texts else None
+        m = build(a.out, a.hours, a.seed, texts=texts, text_note=a.text_note)
     except (RuntimeError, OSError) as e:
         print(f"calibration: {a.out}: {e}")
         return 1

@@ -52,6 +52,15 @@ class CalibrationTest(unittest.TestCase):
             self.assertNotEqual(other["params"]["texts"], m["params"]["texts"])
             items = json.loads((out / "tts" / "manifest.json").read_text())["items"]
             self.assertTrue(items and all(i["text"] == texts[0] for i in items))
+            # the command line takes them from a file (how the training tool asks for its mining streams)
+            lst = Path(d) / "texts.txt"
+            lst.write_text("\n".join(texts) + "\n")
+            cli = Path(d) / "cli"
+            self.assertEqual(calibration.main(["--out", str(cli), "--hours", "0.002", "--texts", str(lst),
+                                               "--text-note", "two test sentences"]), 0)
+            made = json.loads((cli / "manifest.json").read_text())
+            self.assertEqual(made["params"]["texts"], m["params"]["texts"])
+            self.assertIn("reading two test sentences", made["description"])
 
 
 if __name__ == "__main__":

@@ -97,6 +97,11 @@ class Recipe:
     """Names the mining streams (mine<tag>_*.wav), so recipes with other streams do not share a cache entry."""
     mining_rounds: int = 2
     max_mined: int = 12000
+    testlike_sets: tuple[int, ...] = ()
+    """Seeds of training-side streams made like the test background (TESTLIKE_HOURS each: Tools/eval's calibration
+    builder reading a4's long-reading pool, train.testlike_streams), mined in every mining round as well; what the
+    network fires on there joins training as _unknown_ with label-only targets (Tools/train/README.md, *More
+    test-like data*)."""
 
     @property
     def distilled(self) -> bool:
@@ -127,6 +132,10 @@ RECIPES: dict[str, Recipe] = {
     "e2b": Recipe("e2 + 4 extra windows per training recording of a keyword and 1 per TTS keyword clip over babble or "
                   "cafe noise at 0–15 dB SNR", teachers=_D2_NETS, transfer_prefixes=_WIDE_TRANSFER, wide=True,
                   babble_reps=4),
+    "a3t": Recipe("a3 + two sets of 8 h of training-side streams made like the test background, mined in both rounds "
+                  "(label-only _unknown_); experiment", testlike_sets=(77, 78)),
+    "e3": Recipe("e2 + the test-like mining of a3t in the student's mining rounds (label-only targets there); experiment",
+                 teachers=_D2_NETS, transfer_prefixes=_WIDE_TRANSFER, wide=True, testlike_sets=(77, 78)),
 }
 """Every recipe `EARSHOT_RECIPE` can name."""
 

@@ -68,6 +68,16 @@ EVAL_FORTUNE_FILES = {"fortunes", "literature", "people", "wisdom", "food", "sci
 the long readings for training come from the other files only."""
 
 
+def long_reading_texts() -> list[str]:
+    """Recipe a4's long-reading pool: fortunes entries of 91-300 characters from files the test background never
+    reads (training-side text, also what the test-like mining streams read: train.testlike_streams)."""
+    return fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES)
+
+
+LONG_READING_NOTE = ("fortunes entries of 91-300 characters from files the test background never reads (recipe a4's "
+                     "long-reading pool: training-side text)")
+
+
 def fortune_sentences(max_len: int = 90, min_len: int = 20, skip_files: set[str] = frozenset()) -> list[str]:
     """Single-sentence-ish lines from the fortunes packages (plain text, no markup)."""
     roots = [Path("/usr/share/games/fortunes")]
@@ -156,7 +166,7 @@ def synth_plan(paths: Paths, rng: np.random.Generator, per_keyword: int, near_mi
         plan.append((tts.random_job(e, sents[j], out, rng3), UNKNOWN, "train"))
     # long readings (a4): fortunes entries of 91–300 characters from files the test background never reads, read
     # in one go like the test background's speech; for mining streams of continuous speech and one crop each
-    long = fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES) if long_reads else []
+    long = long_reading_texts() if long_reads else []
     rng4 = np.random.default_rng(4444)
     for k, j in enumerate(rng4.permutation(len(long))[:long_reads]):
         e = str(rng4.choice(eng3, p=p3))

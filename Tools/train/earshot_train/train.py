@@ -278,6 +278,51 @@ def calibration_streams(paths: Paths, smoke: bool = False) -> dict | None:
     return m
 
 
+TESTLIKE_HOURS = 8.0
+
+
+def testlike_streams(paths: Paths, smoke: bool = False) -> list[str]:
+    """The recipe's training-side test-like mining streams (config.Recipe.testlike_sets), built by Tools/eval's
+    calibration builder (`python -m earshot_eval.calibration --texts`) into $EARSHOT_CACHE/testlike-s<seed> (cached
+    there; 0.02 h for smoke runs), reading recipe a4's long-reading pool: fortunes entries of 91-300 characters from
+    files the test background never reads. A recipe that asks for them and cannot have them stops with one line."""
+    if not RECIPE_SPEC.testlike_sets:
+        return []
+    from .data import LONG_READING_NOTE, long_reading_texts
+    texts = long_reading_texts()
+    if not texts:
+        raise SystemExit("test-like streams: no fortunes text of 91-300 characters (apt-get install fortunes)")
+    lst = paths.cache / "testlike-texts.txt"
+    lst.write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "Tools" / "eval"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    wavs = []
+    for seed in RECIPE_SPEC.testlike_sets:
+        out = paths.cache / (f"testlike-smoke-s{seed}" if smoke else f"testlike-s{seed}")
+        cmd = [sys.executable, "-m", "earshot_eval.calibration", "--out", str(out), "--seed", str(seed),
+               "--hours", str(0.02 if smoke else TESTLIKE_HOURS), "--texts", str(lst), "--text-note", LONG_READING_NOTE]
+        r = subprocess.run(cmd, env=env)
+        if r.returncode != 0 or not (out / "manifest.json").exists():
+            raise SystemExit(f"test-like streams: {out}: the builder failed (exit {r.returncode}): {' '.join(cmd)}")
+        wavs += [str(out / st["file"]) for st in json.loads((out / "manifest.json").read_text())["streams"]]
+    return wavs
+
+
+def round_additions(xh: np.ndarray, xm: np.ndarray, ens=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """What one mining round adds, before repetition: the hard negatives of the mining streams (xh) and of the
+    test-like streams (xm), all labelled _unknown_; for a distilled network also their targets: the teachers' (xh:
+    ALPHA × label + the rest their posterior, as before) and the label alone (xm: the teachers fire there too)."""
+    from .distill import label_targets
+    x = np.concatenate([xh, xm]) if len(xm) else xh
+    y = np.full(len(x), LABELS.index(UNKNOWN), np.int64)
+    if ens is None:
+        return x, y, None
+    parts = [ens.targets(xh, y[:len(xh)], LABEL_SMOOTHING)] if len(xh) else []
+    if len(xm):
+        parts.append(label_targets(y[len(xh):], LABEL_SMOOTHING))
+    return x, y, np.concatenate(parts).astype(np.float32)
+
+
 def detections(post: np.ndarray, ends: np.ndarray, thresholds: dict, hop_s: float,
                smoothing: int = SMOOTHING_INFERENCES, refractory: float = REFRACTORY_SECONDS) -> list:
     """Same rule as EarshotDetector: moving average of `smoothing` inferences, threshold, refractory."""
@@ -453,21 +498,26 @@ def run(paths: Paths, data: dict, epochs: int = 30, seed: int = 0, smoke: bool =
         # and training goes on with them (the false alarms the model would make are what it learns from).
         # A second round mines what the fine-tuned model still fires on (a3).
         mined = {"windows": 0, "rounds": [], "repeats": HARD_NEG_REPEATS, "threshold": HARD_NEG_THRESHOLD, "epochs": 0}
+        testlike = testlike_streams(paths, smoke)  # recipes a3t, e3: mining streams made like the test background
+        if testlike:
+            mined["testlike_streams"] = len(testlike)
         for r in range(MINING_ROUNDS):
             xh = mine_hard_negatives(paths, model)
-            mined["rounds"].append({"windows": int(len(xh)), "epochs": ROUND_EPOCHS[r], "lr": ROUND_LR[r]})
-            mined["windows"] += int(len(xh))
-            if not len(xh):
+            xm = mine_hard_negatives(paths, model, streams=testlike) if testlike else xh[:0]
+            mined["rounds"].append({"windows": int(len(xh)), "epochs": ROUND_EPOCHS[r], "lr": ROUND_LR[r],
+                                    **({"testlike_windows": int(len(xm))} if testlike else {})})
+            mined["windows"] += int(len(xh) + len(xm))
+            if not len(xh) + len(xm):
                 break
             mined["epochs"] += ROUND_EPOCHS[r]
-            xtr = np.concatenate([xtr] + [xh] * HARD_NEG_REPEATS)
-            ytr = np.concatenate([ytr, np.full(len(xh) * HARD_NEG_REPEATS, LABELS.index(UNKNOWN), ytr.dtype)])
+            xr, yr, tr = round_additions(xh, xm, ens)
+            xtr = np.concatenate([xtr] + [xr] * HARD_NEG_REPEATS)
+            ytr = np.concatenate([ytr] + [yr.astype(ytr.dtype)] * HARD_NEG_REPEATS)
             counts = np.bincount(ytr, minlength=len(LABELS)).astype(float)
             cw = class_weights(ytr)
             round_epochs = max(1, ROUND_EPOCHS[r] if not smoke else 1)
             if ens is not None:
-                th = ens.targets(xh, np.full(len(xh), LABELS.index(UNKNOWN), ytr.dtype), LABEL_SMOOTHING)
-                ttr = np.concatenate([ttr] + [th] * HARD_NEG_REPEATS)
+                ttr = np.concatenate([ttr] + [tr] * HARD_NEG_REPEATS)
                 fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, round_epochs, seed + 1 + r, ROUND_LR[r])
             else:
                 fit(model, xtr, ytr, cw, xva, yva, round_epochs, seed + 1 + r, lr=ROUND_LR[r])

@@ -10,15 +10,13 @@ import argparse
 from pathlib import Path
 
 from earshot_eval import calibration
-from earshot_train.data import EVAL_FORTUNE_FILES, fortune_sentences
+from earshot_train.data import LONG_READING_NOTE, long_reading_texts
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("out", type=Path)
 ap.add_argument("--hours", type=float, default=8.0)
 ap.add_argument("--seed", type=int, default=77)
 a = ap.parse_args()
-texts = fortune_sentences(max_len=300, min_len=91, skip_files=EVAL_FORTUNE_FILES)
-m = calibration.build(a.out, a.hours, a.seed, texts=texts,
-                      text_note=f"fortunes entries of 91-300 characters ({len(texts)} in the pool) from files the test "
-                                "background never reads (recipe a4's long-reading pool: training-side text)")
+texts = long_reading_texts()
+m = calibration.build(a.out, a.hours, a.seed, texts=texts, text_note=f"{LONG_READING_NOTE}, {len(texts)} in the pool")
 print(f"{len(m['streams'])} streams, {m['hours']:.2f} h in {a.out}: {m['description']}")

@@ -43,3 +43,37 @@ def test_mines_the_given_streams_one_window_per_peak(tmp_path, monkeypatch):
     assert x.shape == (2, FRAMES, FEATURES["coefficients"])  # one window per peak; b.wav has none
     read.clear()
     assert len(train.mine_hard_negatives(paths, Peaky())) == 1 and read == ["listed.wav"]
+
+
+class HalfAlexa:
+    """A stand-in teacher ensemble whose targets are half label, half 'alexa' (it fires on everything)."""
+
+    def targets(self, x, y, smoothing):
+        from earshot_train.distill import label_targets
+        p = np.zeros((len(x), len(LABELS)), np.float32)
+        p[:, LABELS.index("alexa")] = 1.0
+        return 0.5 * label_targets(y, smoothing) + 0.5 * p
+
+
+def test_a_round_adds_test_like_windows_as_unknown_with_label_only_targets():
+    from earshot_train.distill import label_targets
+    unk = LABELS.index("_unknown_")
+    xh = np.ones((3, FRAMES, FEATURES["coefficients"]), np.float32)
+    xm = np.full((2, FRAMES, FEATURES["coefficients"]), 2.0, np.float32)
+    x, y, t = train.round_additions(xh, xm)  # a network trained from labels: windows and labels only
+    assert t is None and len(x) == 5 and np.all(y == unk) and np.all(x[3:] == 2.0)
+    x, y, t = train.round_additions(xh, xm, HalfAlexa())
+    assert np.allclose(t[:3], HalfAlexa().targets(xh, y[:3], train.LABEL_SMOOTHING))  # the teachers' targets, as before
+    assert np.allclose(t[3:], label_targets(y[3:], train.LABEL_SMOOTHING))  # test-like: the label alone
+    assert np.allclose(t.sum(1), 1.0)
+    x, y, t = train.round_additions(xh, xh[:0], HalfAlexa())  # recipes without test-like streams: unchanged
+    assert len(x) == 3 and np.allclose(t, HalfAlexa().targets(xh, y, train.LABEL_SMOOTHING))
+    x, y, t = train.round_additions(xh[:0], xm, HalfAlexa())  # nothing mined on the usual streams
+    assert len(x) == 2 and np.allclose(t, label_targets(y, train.LABEL_SMOOTHING))
+
+
+def test_recipes_without_test_like_sets_build_no_streams(tmp_path):
+    if train.RECIPE_SPEC.testlike_sets:  # run under a recipe that asks for them: nothing to check here
+        return
+    assert train.testlike_streams(Paths(cache=tmp_path)) == []
+    assert not any(tmp_path.iterdir())
