@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .metrics import TAIL_SECONDS, Detection, Instance
+from .metrics import TAIL_SECONDS, Detection, Instance, window_owners
 
 BLOCK_SECONDS = 300.0
 REPS = 2000
@@ -81,20 +81,8 @@ def block_table(keywords: Sequence[str], detections: Sequence[Detection], instan
         ins = [i for i in instances if i.keyword == kw and i.file in first]
         iblock = np.array([_block_of(first, stream_seconds, i.file, i.start, block_s) for i in ins], int)
         np.add.at(inst[:, k], iblock, 1)
-        wins: dict[str, list[tuple[float, float, int]]] = {}
-        for idx, i in enumerate(ins):
-            wins.setdefault(i.file, []).append((i.start, i.end + tail, idx))
-        for w in wins.values():
-            w.sort()
         dets = [d for d in detections if d.keyword == kw and d.file in first and math.isfinite(d.score)]
-        owner = np.full(len(dets), -1)
-        for j, d in enumerate(dets):
-            for s, e, idx in wins.get(d.file, ()):
-                if s > d.time:
-                    break
-                if d.time <= e:
-                    owner[j] = idx
-                    break
+        owner = np.array(window_owners(dets, ins, tail), int)
         dblock = np.array([iblock[owner[j]] if owner[j] >= 0 else
                            _block_of(first, stream_seconds, d.file, d.time, block_s) for j, d in enumerate(dets)], int)
         score = np.array([d.score for d in dets], float)

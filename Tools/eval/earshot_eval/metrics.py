@@ -92,6 +92,28 @@ def background_hours(total_seconds: float, instances: Sequence[Instance]) -> flo
     return max(0.0, total_seconds - kw) / 3600.0
 
 
+def window_owners(detections: Sequence[Detection], instances: Sequence[Instance],
+                  tail: float = TAIL_SECONDS) -> list[int]:
+    """For each detection, the index in `instances` of the window [start, end + tail] of its file that holds it, or
+    -1: a detection belongs to at most one window, the earliest one (callers pass one keyword's of each)."""
+    by_file: dict[str, list[tuple[float, float, int]]] = {}
+    for idx, ins in enumerate(instances):
+        by_file.setdefault(ins.file, []).append((ins.start, ins.end + tail, idx))
+    for lst in by_file.values():
+        lst.sort()
+    out = []
+    for d in detections:
+        owner = -1
+        for (s, e, idx) in by_file.get(d.file, ()):
+            if s > d.time:
+                break
+            if d.time <= e:
+                owner = idx
+                break
+        out.append(owner)
+    return out
+
+
 def det_curve(
     keyword: str,
     detections: Iterable[Detection],
@@ -107,20 +129,10 @@ def det_curve(
     n_inst = len(insts)
 
     # Best score inside each instance window.
-    by_file: dict[str, list[tuple[float, float, int]]] = {}
-    for idx, ins in enumerate(insts):
-        by_file.setdefault(ins.file, []).append((ins.start, ins.end + tail, idx))
-    for lst in by_file.values():
-        lst.sort()
     best = np.full(n_inst, -np.inf)
-    for d in dets:
-        for (s, e, idx) in by_file.get(d.file, ()):
-            if s > d.time:
-                break
-            if d.time <= e:
-                if d.score > best[idx]:
-                    best[idx] = d.score
-                break  # a detection belongs to at most one window (the earliest one)
+    for d, idx in zip(dets, window_owners(dets, insts, tail)):
+        if idx >= 0 and d.score > best[idx]:
+            best[idx] = d.score
 
     scores = np.sort(np.array([d.score for d in dets], dtype=float))
     best_sorted = np.sort(best)

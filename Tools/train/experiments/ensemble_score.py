@@ -15,11 +15,12 @@ from earshot_train.features import extract_stream
 from earshot_eval.metrics import Detection
 from earshot_eval.streams import load_labels
 from earshot_eval import bootstrap as B
+from earshot_eval.detectors import EARSHOT_LADDER
 streams, base = Path(sys.argv[1]), Path(sys.argv[2])
 members = [Int8Model(Path(p), reference=False) for p in sys.argv[3:]]
 paths = Paths()
 hop_s = FEATURES["hopLength"] / FEATURES["sampleRate"]
-ladder = [round(0.3 + 0.005 * i, 3) for i in range(140)]
+ladder = EARSHOT_LADDER
 man = json.loads((streams / "manifest.json").read_text())
 secs = {s["file"]: float(s["seconds"]) for s in man["streams"]}
 dets = []
