@@ -5,7 +5,7 @@
 #      on the MLPerf Tiny DS-CNN (random inputs and sliding windows, the streaming model streamed,
 #      through LiteRT BUILTIN_REF and `earshot run-model`),
 #   3. the training pipeline's smoke runs (tiny subset, one epoch, int8 export, bit-exact in Earshot), for the
-#      shipped recipe d2 (three tiny teachers, then the student) and for recipe a3.
+#      shipped recipe e2 (tiny teachers, then the student) and for recipes a3, a3t and d3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="$(realpath -m "${EARSHOT_VENV:-.venv}")"
@@ -39,3 +39,9 @@ echo "== training smoke run, recipe a3 (no teachers; how each teacher is trained
 EARSHOT_RECIPE=a3 Tools/train/smoke.sh
 echo "== training smoke run, recipe a3t (a3 + mining streams made like the test background)"
 EARSHOT_RECIPE=a3t Tools/train/smoke.sh
+echo "== training smoke run, recipe d3 (d2 + recorded telephone prompts as negatives)"
+if [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-it-wav >/dev/null
+fi
+EARSHOT_RECIPE=d3 Tools/train/smoke.sh

@@ -60,6 +60,19 @@ c = json.loads((pathlib.Path(sys.argv[1]) / "report.json").read_text())["calibra
 assert c and c["hours"] > 0 and set(c["false_alarms"]) == {"alexa", "computer", "jarvis", "smart_mirror", "snowboy", "view_glass"}, c
 print(f"smoke: thresholds checked on {c['hours'] * 60:.1f} min of calibration streams")
 PY
+# recipe d3 (config.Recipe.real_speech) trained on the recorded telephone prompts and mined over them
+if (cd "$here" && "$venv/bin/python" -c "import sys; from earshot_train.config import RECIPE_SPEC; sys.exit(0 if RECIPE_SPEC.real_speech else 1)"); then
+  "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe $EARSHOT_RECIPE did not use the telephone prompts"; echo "0 passed, 1 failed"; exit 1; }
+import csv, json, pathlib, sys
+cache = pathlib.Path(sys.argv[1])
+rows = [r for r in csv.reader(open(cache / "clips" / "train.csv")) if len(r) > 2 and r[2].startswith("/usr/share/asterisk/")]
+assert rows and all(r[1] == "_unknown_" for r in rows), len(rows)
+streams = json.loads((cache / "data_summary.json").read_text())["sources"]["mining_streams"]
+real = [s for s in streams if pathlib.Path(s).name.startswith("mine_real_snr")]
+assert real, streams
+print(f"smoke: {len(rows)} telephone-prompt windows as _unknown_, {len(real)} mining streams over them")
+PY
+fi
 # the distillation recipes (config.RECIPES entries with teachers) trained their teachers, then the student
 if (cd "$here" && "$venv/bin/python" -c "import sys; from earshot_train.config import RECIPE_SPEC; sys.exit(0 if RECIPE_SPEC.distilled else 1)"); then
   "$venv/bin/python" - "$tmp/cache" <<'PY' || { echo "smoke: recipe $EARSHOT_RECIPE did not distil"; echo "0 passed, 1 failed"; exit 1; }

@@ -401,7 +401,7 @@ venv from `Tools/requirements.txt`, builds `earshot` (release), then runs
 On this shared 2-core machine `python -m earshot_train all` took {tr['total_seconds'] / 60:.0f} min in total (training {tr['train_seconds'] / 60:.1f} min,
 {tr['epochs']} epochs{hn_epochs}){cached_text}. Data preparation ({prep_what}) {prep_text}.{teacher_text}
 {empty_text}CI smoke test: `Tools/train/smoke.sh` (tiny subset, one epoch, conversion, load check, tiny calibration set; recipe
-{SMOKE_TEXT.get(recipe, recipe)}; CI runs it again with `EARSHOT_RECIPE=a3`).
+{SMOKE_TEXT.get(recipe, recipe)}; CI runs it again with `EARSHOT_RECIPE=a3`, `a3t` and `d3`).
 
 ## Limitations
 

@@ -260,15 +260,19 @@ def stream_posteriors(m: Int8Model, feats: np.ndarray, every: int = EVALUATE_EVE
     return m.predict(feats[idx]), ends
 
 
+def _calibration_builder(args: list[str]) -> subprocess.CompletedProcess:
+    """Runs Tools/eval's stream builder (`python -m earshot_eval.calibration ARGS`) with Tools/eval on PYTHONPATH,
+    for the calibration streams and the test-like mining streams alike."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "Tools" / "eval"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-m", "earshot_eval.calibration", *args], env=env)
+
+
 def calibration_streams(paths: Paths, smoke: bool = False) -> dict | None:
     """The calibration streams' manifest (with "paths"), built by Tools/eval's calibration.py into
     $EARSHOT_CACHE/calib (cached there; a tiny set for smoke runs), or None with a warning when they cannot be made."""
     out = paths.cache / ("calib-smoke" if smoke else "calib")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "Tools" / "eval"),
-                                                                    os.environ.get("PYTHONPATH")])))
-    cmd = [sys.executable, "-m", "earshot_eval.calibration", "--out", str(out),
-           "--hours", str(0.03 if smoke else CALIBRATION_HOURS)]
-    r = subprocess.run(cmd, env=env)
+    r = _calibration_builder(["--out", str(out), "--hours", str(0.03 if smoke else CALIBRATION_HOURS)])
     if r.returncode != 0 or not (out / "manifest.json").exists():
         print(f"thresholds: warning: no calibration streams in {out} (exit {r.returncode}); defaults from the tuning "
               f"streams and validation clips only", flush=True)
@@ -294,16 +298,14 @@ def testlike_streams(paths: Paths, smoke: bool = False) -> list[str]:
         raise SystemExit("test-like streams: no fortunes text of 91-300 characters (apt-get install fortunes)")
     lst = paths.cache / "testlike-texts.txt"
     lst.write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "Tools" / "eval"),
-                                                                    os.environ.get("PYTHONPATH")])))
     wavs = []
     for seed in RECIPE_SPEC.testlike_sets:
         out = paths.cache / (f"testlike-smoke-s{seed}" if smoke else f"testlike-s{seed}")
-        cmd = [sys.executable, "-m", "earshot_eval.calibration", "--out", str(out), "--seed", str(seed),
-               "--hours", str(0.02 if smoke else TESTLIKE_HOURS), "--texts", str(lst), "--text-note", LONG_READING_NOTE]
-        r = subprocess.run(cmd, env=env)
+        r = _calibration_builder(["--out", str(out), "--seed", str(seed), "--hours",
+                                  str(0.02 if smoke else TESTLIKE_HOURS), "--texts", str(lst), "--text-note",
+                                  LONG_READING_NOTE])
         if r.returncode != 0 or not (out / "manifest.json").exists():
-            raise SystemExit(f"test-like streams: {out}: the builder failed (exit {r.returncode}): {' '.join(cmd)}")
+            raise SystemExit(f"test-like streams: {out}: the builder failed (exit {r.returncode}): {' '.join(r.args)}")
         wavs += [str(out / st["file"]) for st in json.loads((out / "manifest.json").read_text())["streams"]]
     return wavs
 
@@ -320,6 +322,8 @@ def round_additions(xh: np.ndarray, xm: np.ndarray, ens=None) -> tuple[np.ndarra
     parts = [ens.targets(xh, y[:len(xh)], LABEL_SMOOTHING)] if len(xh) else []
     if len(xm):
         parts.append(label_targets(y[len(xh):], LABEL_SMOOTHING))
+    if not parts:  # nothing mined anywhere
+        return x, y, np.zeros((0, len(LABELS)), np.float32)
     return x, y, np.concatenate(parts).astype(np.float32)
 
 

@@ -171,10 +171,10 @@ if not a.roundtrip_only:
     if wavs:
         xm = T.mine_hard_negatives(paths, model, streams=wavs)
         info["mined_testlike"] = int(len(xm))
-        unk = np.full(len(xm), LABELS.index(UNKNOWN), ytr.dtype)
-        xtr = np.concatenate([xtr] + [xm] * T.HARD_NEG_REPEATS)
-        ttr = np.concatenate([ttr] + [label_targets(unk, T.LABEL_SMOOTHING)] * T.HARD_NEG_REPEATS)
-        ytr = np.concatenate([ytr] + [unk] * T.HARD_NEG_REPEATS)
+        xa, ya, ta = T.round_additions(xm[:0], xm, teacher)  # test-like windows: _unknown_, label-only targets
+        xtr = np.concatenate([xtr] + [xa] * T.HARD_NEG_REPEATS)
+        ttr = np.concatenate([ttr] + [ta] * T.HARD_NEG_REPEATS)
+        ytr = np.concatenate([ytr] + [ya.astype(ytr.dtype)] * T.HARD_NEG_REPEATS)
     xt, tt = teacher.transfer_set(paths)
     if a.clean_negatives:
         tt = without_keywords(tt)
@@ -182,17 +182,18 @@ if not a.roundtrip_only:
     xh = T.mine_hard_negatives(paths, model)
     info["mined"] = int(len(xh))
     if len(xh) and a.mine_epochs:
-        unk = np.full(len(xh), LABELS.index(UNKNOWN), ytr.dtype)
-        th = label_targets(unk, T.LABEL_SMOOTHING) if a.clean_negatives else teacher.targets(xh, unk, T.LABEL_SMOOTHING)
+        xm2 = xh[:0]
         if wavs and a.testlike_again:
             xm2 = T.mine_hard_negatives(paths, model, streams=wavs)
             info["mined_testlike_again"] = int(len(xm2))
-            unk2 = np.full(len(xm2), LABELS.index(UNKNOWN), ytr.dtype)
-            xh, unk = np.concatenate([xh, xm2]), np.concatenate([unk, unk2])
-            th = np.concatenate([th, label_targets(unk2, T.LABEL_SMOOTHING)])
-        xtr = np.concatenate([xtr] + [xh] * T.HARD_NEG_REPEATS)
-        ttr = np.concatenate([ttr] + [th] * T.HARD_NEG_REPEATS)
-        ytr = np.concatenate([ytr] + [unk] * T.HARD_NEG_REPEATS)
+        # the pipeline's round (train.round_additions): xh with the teacher's targets, xm2 label-only; with
+        # --clean-negatives every addition is label-only
+        xa, ya, ta = T.round_additions(xh, xm2, None if a.clean_negatives else teacher)
+        if ta is None:
+            ta = label_targets(ya, T.LABEL_SMOOTHING)
+        xtr = np.concatenate([xtr] + [xa] * T.HARD_NEG_REPEATS)
+        ttr = np.concatenate([ttr] + [ta] * T.HARD_NEG_REPEATS)
+        ytr = np.concatenate([ytr] + [ya.astype(ytr.dtype)] * T.HARD_NEG_REPEATS)
         fit_distilled(model, xtr, ytr, ttr, xt, tt, xva, yva, a.mine_epochs, a.seed + 1, a.lr / 2)
     pf = model.predict(xva[..., None], batch_size=512, verbose=0)
     print(f"fine-tuned float accuracy {np.mean(pf.argmax(1) == yva):.4f}", flush=True)

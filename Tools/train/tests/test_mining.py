@@ -70,6 +70,8 @@ def test_a_round_adds_test_like_windows_as_unknown_with_label_only_targets():
     assert len(x) == 3 and np.allclose(t, HalfAlexa().targets(xh, y, train.LABEL_SMOOTHING))
     x, y, t = train.round_additions(xh[:0], xm, HalfAlexa())  # nothing mined on the usual streams
     assert len(x) == 2 and np.allclose(t, label_targets(y, train.LABEL_SMOOTHING))
+    x, y, t = train.round_additions(xh[:0], xm[:0], HalfAlexa())  # nothing mined at all: empty, not an error
+    assert len(x) == len(y) == 0 and t.shape == (0, len(LABELS))
 
 
 def test_recipes_without_test_like_sets_build_no_streams(tmp_path):
@@ -77,3 +79,53 @@ def test_recipes_without_test_like_sets_build_no_streams(tmp_path):
         return
     assert train.testlike_streams(Paths(cache=tmp_path)) == []
     assert not any(tmp_path.iterdir())
+
+
+def test_both_stream_sets_come_from_the_eval_tools_builder(tmp_path, monkeypatch):
+    """The calibration streams and a recipe's test-like mining streams are built by one call into Tools/eval
+    (`python -m earshot_eval.calibration`, Tools/eval on PYTHONPATH), each with its own arguments."""
+    import dataclasses
+    import subprocess
+
+    from earshot_train import data as tdata
+    calls = []
+
+    def builder(cmd, env=None, **kw):
+        calls.append((cmd, env))
+        out = Path(cmd[cmd.index("--out") + 1])
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "manifest.json").write_text('{"streams": [{"file": "stream_00.wav"}]}')
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(train.subprocess, "run", builder)
+    monkeypatch.setattr(train, "RECIPE_SPEC", dataclasses.replace(train.RECIPE_SPEC, testlike_sets=(77, 78)))
+    monkeypatch.setattr(tdata, "long_reading_texts", lambda: ["A sentence of training-side text."])
+    paths = Paths(cache=tmp_path)
+    m = train.calibration_streams(paths, smoke=True)
+    assert m["paths"] == [str(tmp_path / "calib-smoke" / "stream_00.wav")]
+    wavs = train.testlike_streams(paths, smoke=True)
+    assert wavs == [str(tmp_path / f"testlike-smoke-s{s}" / "stream_00.wav") for s in (77, 78)]
+    assert len(calls) == 3
+    for cmd, env in calls:
+        assert cmd[1:3] == ["-m", "earshot_eval.calibration"]
+        assert str(train.REPO / "Tools" / "eval") in env["PYTHONPATH"].split(":")
+    assert "--texts" not in calls[0][0] and calls[0][0][calls[0][0].index("--hours") + 1] == "0.03"
+    for (cmd, _), seed in zip(calls[1:], (77, 78)):
+        assert cmd[cmd.index("--seed") + 1] == str(seed) and cmd[cmd.index("--hours") + 1] == "0.02"
+        assert (tmp_path / "testlike-texts.txt").read_text() == "A sentence of training-side text.\n"
+        assert cmd[cmd.index("--texts") + 1] == str(tmp_path / "testlike-texts.txt")
+
+
+def test_a_failing_builder_stops_a_test_like_recipe_with_one_line(tmp_path, monkeypatch):
+    import dataclasses
+    import subprocess
+
+    import pytest
+
+    from earshot_train import data as tdata
+    monkeypatch.setattr(train.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 3))
+    monkeypatch.setattr(train, "RECIPE_SPEC", dataclasses.replace(train.RECIPE_SPEC, testlike_sets=(77,)))
+    monkeypatch.setattr(tdata, "long_reading_texts", lambda: ["Text."])
+    with pytest.raises(SystemExit, match=r"test-like streams: .*testlike-s77: the builder failed \(exit 3\)"):
+        train.testlike_streams(Paths(cache=tmp_path))
+    assert train.calibration_streams(Paths(cache=tmp_path)) is None  # calibration falls back with a warning
