@@ -14,7 +14,12 @@ interval covers both sides of the trade-off. With all stretches taken once the f
         [--keywords alexa,...]
 
 prints each one's averaged miss rates with 95 % intervals and, given two, the paired difference (the same draws for
-both). SYSTEM defaults to earshot; e.g. `eval:earshot eval:microwakeword --keywords alexa` compares two systems of
+both).
+
+    python -m earshot_eval.bootstrap A1 A2 ... --against B1 B2 ... --streams STREAM_DIR
+
+compares two recipes by several trainings each (seeds): the groups' mean miss rates, with the trainings of each
+group drawn with replacement in every draw as well as the stretches, so that one lucky seed does not decide. SYSTEM defaults to earshot; e.g. `eval:earshot eval:microwakeword --keywords alexa` compares two systems of
 one evaluation on the keyword they share.
 """
 from __future__ import annotations
@@ -171,6 +176,33 @@ def paired(a: BlockTable, b: BlockTable, target_fa_per_hour: float, reps: int = 
             "low": float(lo), "high": float(hi), "b_better": float(np.mean(d < 0)), "b_worse": float(np.mean(d > 0))}
 
 
+def paired_groups(a: Sequence[BlockTable], b: Sequence[BlockTable], target_fa_per_hour: float, reps: int = REPS,
+                  seed: int = 0, level: float = 0.95) -> dict:
+    """Mean averaged miss of group b minus that of group a, where each group holds several trainings of one recipe
+    (seeds) scored on the same streams. Each draw takes the stretches as `paired` does (the same draws for every
+    network) and also draws each group's networks with replacement, so the interval covers the spread between
+    trainings as well as the streams'. One network per group gives `paired`'s figures."""
+    tabs = list(a) + list(b)
+    if not a or not b:
+        raise ValueError("paired bootstrap: each group needs at least one network")
+    if any(len(t.bg_seconds) != len(a[0].bg_seconds) or not np.allclose(t.bg_seconds, a[0].bg_seconds) for t in tabs):
+        raise ValueError("paired bootstrap: the networks were not scored on the same streams")
+    draws = _draws(len(a[0].bg_seconds), reps, seed)
+    m = np.array([[average_miss(t, target_fa_per_hour, w) for t in tabs] for w in draws])  # reps × networks
+    rng = np.random.default_rng(seed + 1)
+    pick_a = rng.integers(0, len(a), (reps, len(a)))
+    pick_b = len(a) + rng.integers(0, len(b), (reps, len(b)))
+    if len(a) == 1 and len(b) == 1:  # nothing to draw among: exactly `paired`
+        pick_a, pick_b = np.zeros((reps, 1), int), np.ones((reps, 1), int)
+    # rounded: means of equal rates must compare equal, not better or worse by a last bit
+    d = np.round(np.take_along_axis(m, pick_b, 1).mean(1) - np.take_along_axis(m, pick_a, 1).mean(1), 12)
+    lo, hi = np.nanquantile(d, [(1 - level) / 2, (1 + level) / 2])
+    point = [average_miss(t, target_fa_per_hour) for t in tabs]
+    return {"difference": round(float(np.mean(point[len(a):]) - np.mean(point[:len(a)])), 12), "low": float(lo),
+            "high": float(hi), "b_better": float(np.mean(d < 0)), "b_worse": float(np.mean(d > 0)),
+            "a": point[:len(a)], "b": point[len(a):]}
+
+
 def load(results_dir: Path, streams_dir: Path, system: str = "earshot",
          keywords: Sequence[str] | None = None) -> BlockTable:
     """The table of one system from an evaluation's output folder and the streams it was scored on (its keywords,
@@ -197,25 +229,40 @@ def load(results_dir: Path, streams_dir: Path, system: str = "earshot",
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m earshot_eval.bootstrap", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("results", nargs="+", help="one or two evaluation output folders, each RESULTS_DIR[:SYSTEM]")
-    ap.add_argument("--streams", type=Path, required=True, help="the stream folder both were scored on")
+    ap.add_argument("results", nargs="+", help="one or two evaluation output folders, each RESULTS_DIR[:SYSTEM]; "
+                                                "with --against, the first group's (one per training seed)")
+    ap.add_argument("--against", nargs="+", metavar="RESULTS_DIR[:SYSTEM]",
+                    help="a second group of trainings: compares the groups' mean miss rates, drawing the trainings "
+                         "of each group as well as the stretches")
+    ap.add_argument("--streams", type=Path, required=True, help="the stream folder all were scored on")
     ap.add_argument("--keywords", help="comma-separated: average over these keywords only")
     ap.add_argument("--reps", type=int, default=REPS)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    if len(a.results) > 2:
-        ap.error("at most two results folders")
+    if len(a.results) > 2 and not a.against:
+        ap.error("at most two results folders (or two groups: A1 A2 ... --against B1 B2 ...)")
     kws = [k for k in a.keywords.split(",") if k] if a.keywords else None
     specs = [(Path(r.rsplit(":", 1)[0]), r.rsplit(":", 1)[1]) if ":" in Path(r).name else (Path(r), "earshot")
-             for r in a.results]
+             for r in a.results + (a.against or [])]
     try:
         tabs = [load(d, a.streams, sysname, kws) for d, sysname in specs]
-        if len(tabs) == 2 and tabs[0].keywords != tabs[1].keywords:
-            raise ValueError(f"the two average different keywords ({', '.join(tabs[0].keywords)} against "
-                             f"{', '.join(tabs[1].keywords)}): name the shared ones with --keywords")
+        if any(t.keywords != tabs[0].keywords for t in tabs):
+            other = next(t for t in tabs if t.keywords != tabs[0].keywords)
+            raise ValueError(f"they average different keywords ({', '.join(tabs[0].keywords)} against "
+                             f"{', '.join(other.keywords)}): name the shared ones with --keywords")
     except (OSError, KeyError, ValueError) as e:
         print(f"bootstrap: {e.args[0] if isinstance(e, KeyError) and e.args else e}", file=sys.stderr)
         return 1
+    if a.against:
+        n = len(a.results)
+        for target, name in ((1.0, "1 FA/h"), (0.1, "1 FA/10 h")):
+            p = paired_groups(tabs[:n], tabs[n:], target, a.reps, a.seed)
+            print(f"{name}: first group {' '.join(f'{100 * x:.1f}' for x in p['a'])} (mean {100 * np.mean(p['a']):.1f} %); "
+                  f"second {' '.join(f'{100 * x:.1f}' for x in p['b'])} (mean {100 * np.mean(p['b']):.1f} %); second "
+                  f"minus first {100 * p['difference']:+.1f} points [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}], "
+                  f"second better in {100 * p['b_better']:.0f} % of draws (stretches and trainings), worse in "
+                  f"{100 * p['b_worse']:.0f} %")
+        return 0
     for target, name in ((1.0, "1 FA/h"), (0.1, "1 FA/10 h")):
         cells = []
         for (d, sysname), t in zip(specs, tabs):

@@ -12,7 +12,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from earshot_eval.bootstrap import average_miss, block_table, interval, load, main, paired  # noqa: E402
+from earshot_eval.bootstrap import (average_miss, block_table, interval, load, main, paired,  # noqa: E402
+                                   paired_groups)
 from earshot_eval.metrics import Detection, Instance, background_hours, curve_from_runs, det_curve  # noqa: E402
 
 KWS = ["alexa", "jarvis"]
@@ -81,6 +82,37 @@ class BootstrapTest(unittest.TestCase):
         self.assertLessEqual(lo, hi)
         self.assertTrue(0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0)
 
+    def test_groups_of_one_are_the_paired_comparison_and_seeds_count(self):
+        secs, insts, dets = _world(6, seconds=3600.0)
+        rng = np.random.default_rng(0)
+
+        def jitter(ds):  # another "training": the same detections with other scores
+            return [Detection(d.file, d.keyword, d.time, float(np.round(np.clip(d.score + rng.normal(0, 0.1), 0.3, 1), 2)))
+                    for d in ds]
+        a, b = block_table(KWS, dets, insts, secs), block_table(KWS, jitter(dets), insts, secs)
+        for target in (1.0, 0.1):
+            g, p = paired_groups([a], [b], target, reps=100), paired(a, b, target, reps=100)
+            for k in ("difference", "low", "high", "b_better", "b_worse"):
+                self.assertAlmostEqual(g[k], p[k], places=12, msg=(k, target))
+        # the point difference is the difference of the groups' means; a group of copies is the one network
+        more = [block_table(KWS, jitter(dets), insts, secs) for _ in range(2)]
+        g = paired_groups([a], [b] + more, 1.0, reps=50)
+        want = np.mean([average_miss(t, 1.0) for t in [b] + more]) - average_miss(a, 1.0)
+        self.assertAlmostEqual(g["difference"], want, places=12)
+        self.assertEqual(len(g["b"]), 3)
+        same = paired_groups([a, a, a], [a], 1.0, reps=50)
+        self.assertEqual((same["difference"], same["low"], same["high"], same["b_better"], same["b_worse"]),
+                         (0.0, 0.0, 0.0, 0.0, 0.0))
+        # trainings are drawn too: a group that holds the first network itself draws only it in about a quarter
+        # of the draws (a difference of exactly zero), so it is never sure to differ
+        wide = paired_groups([a], [a, b], 0.1, reps=400)
+        self.assertTrue(wide["low"] <= 0.0 <= wide["high"], wide)
+        self.assertLessEqual(wide["b_better"] + wide["b_worse"], 0.85)
+        with self.assertRaises(ValueError):
+            paired_groups([a], [block_table(KWS, dets, insts, {f: s + 600 for f, s in secs.items()})], 1.0, reps=5)
+        with self.assertRaises(ValueError):
+            paired_groups([], [a], 1.0, reps=5)
+
     def test_other_streams_refused(self):
         secs, insts, dets = _world(4)
         a = block_table(KWS, dets, insts, secs)
@@ -114,6 +146,8 @@ class BootstrapTest(unittest.TestCase):
             self.assertEqual(main([str(rd), str(rd), "--streams", str(sd), "--reps", "20"]), 0)
             self.assertEqual(main([str(rd), f"{rd}:earshot", "--streams", str(sd), "--keywords", "jarvis",
                                    "--reps", "20"]), 0)
+            self.assertEqual(main([str(rd), str(rd), "--against", str(rd), "--streams", str(sd), "--reps", "20"]), 0)
+            self.assertEqual(main([str(rd), "--against", str(tmp / "nowhere"), "--streams", str(sd)]), 1)
             self.assertEqual(load(rd, sd, keywords=["jarvis"]).keywords, ["jarvis"])
             self.assertEqual(main([str(tmp / "nowhere"), "--streams", str(sd)]), 1)
             self.assertEqual(main([f"{rd}:nosuch", "--streams", str(sd)]), 1)
