@@ -14,7 +14,8 @@
 #                  distilled from three teachers the pipeline trains first, a3 seeds 0 and 1 and a4), d1 (the same at v9's width),
 #                  a3 (model v9), a2 (model v8), a4 (experiment; a teacher), d3 (experiment: d2 + recorded
 #                  telephone prompts as negatives), e2b (experiment: e2 + keyword windows over babble noise),
-#                  a3t and e3 (experiments: a3 and e2 + mining streams made like the test background);
+#                  a3t and e3 (experiments: a3 and e2 + mining streams made like the test background), e4 (experiment:
+#                  e3's student from v11 and three a3t networks);
 #                  every recipe is an entry of RECIPES in earshot_train/config.py
 #   EARSHOT_ARCH=tcn  train the streamable network instead (Models/earshot-kws-stream.*; see README.md)
 #   EARSHOT_EVAL_SYSTEMS  systems for the final evaluation (default earshot; e.g.

@@ -136,6 +136,10 @@ RECIPES: dict[str, Recipe] = {
                   "(label-only _unknown_); experiment", testlike_sets=(77, 78)),
     "e3": Recipe("e2 + the test-like mining of a3t in the student's mining rounds (label-only targets there); experiment",
                  teachers=_D2_NETS, transfer_prefixes=_WIDE_TRANSFER, wide=True, testlike_sets=(77, 78)),
+    "e4": Recipe("e3's student distilled from four independently trained networks: e2 seed 0 (model v11) and a3t seeds "
+                 "0, 1 and 2 (their mean posterior misses 4.9 % at 1 FA/10 h on the 10.45 h test set); experiment",
+                 teachers=(("e2", 0), ("a3t", 0), ("a3t", 1), ("a3t", 2)), transfer_prefixes=_WIDE_TRANSFER, wide=True,
+                 testlike_sets=(77, 78)),
 }
 """Every recipe `EARSHOT_RECIPE` can name."""
 
